@@ -1,0 +1,329 @@
+"""The assessment as a state machine: step(state, event, now) -> (state, replies).
+
+    start ──> ASKING (question 1..8) ──(last answered or skipped)──> REVIEW ──finish──> FINISHED
+                 │  ▲  answer / skip / back / edit N          ▲  │ edit N                │
+                 │  └────────────────────────────────────────┘  └──> ASKING            │
+                 └── a past date waits in `pending` for yes / no     reopen / edit N <──┘
+
+A step never raises on bad input: it returns the state unchanged and an error reply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Any, Mapping
+
+from conversations import prompts
+from conversations.answers import parse_answer, split_line
+from conversations.events import (
+    Back,
+    Confirm,
+    Edit,
+    Event,
+    Finish,
+    Help,
+    Reopen,
+    Resume,
+    Review,
+    Say,
+    SetOwner,
+    SetSponsor,
+    Skip,
+    Start,
+    Status,
+    Submit,
+)
+from conversations.messages import Reply
+from conversations.people import Person
+from conversations.questions import BY_KEY, MAX_PROJECT_NAME, QUESTIONS, TOTAL, Question
+
+
+class Stage(str, Enum):
+    ASKING = "asking"
+    REVIEW = "review"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class Answer:
+    values: Mapping[str, Any]
+    by: Person
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An answer that waits for the user to confirm it (e.g. a date in the past)."""
+
+    question: str
+    values: Mapping[str, Any]
+    prompt: str
+
+
+@dataclass(frozen=True)
+class State:
+    project: str
+    started_by: Person
+    started_at: datetime
+    stage: Stage = Stage.ASKING
+    cursor: int = 0  # index of the question being asked
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    skipped: frozenset[str] = frozenset()
+    pending: Pending | None = None
+    sponsor: Person | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def current(self) -> Question:
+        return QUESTIONS[self.cursor]
+
+    @property
+    def values(self) -> dict[str, Mapping[str, Any]]:
+        return {k: a.values for k, a in self.answers.items()}
+
+    @property
+    def owner(self) -> Person | None:
+        ownership = self.answers.get("ownership")
+        owner = ownership.values.get("owner") if ownership else None
+        return Person.from_value(owner) if owner else None
+
+
+@dataclass(frozen=True)
+class Step:
+    state: State | None
+    replies: tuple[Reply, ...]
+
+
+def step(state: State | None, event: Event, now: datetime) -> Step:
+    """Apply one event; time is passed in, never read."""
+    if isinstance(event, Start):
+        return _start(event, now)
+    if state is None:
+        return Step(None, (prompts.error("There is no assessment here yet. Start one with a project name."),))
+    handler = _HANDLERS[type(event)]
+    new, replies = handler(state, event, now)
+    return Step(new, tuple(replies))
+
+
+def validate_project(name: str) -> str | None:
+    """An error message for a bad project name, or None."""
+    name = name.strip()
+    if not name:
+        return "A project needs a name, e.g. 'Churn model'."
+    if len(name) > MAX_PROJECT_NAME:
+        return f"Project names can have at most {MAX_PROJECT_NAME} characters; this one has {len(name)}."
+    return None
+
+
+def _start(event: Start, now: datetime) -> Step:
+    problem = validate_project(event.project)
+    if problem:
+        return Step(None, (prompts.error(problem),))
+    state = State(project=event.project.strip(), started_by=event.by, started_at=now, sponsor=event.sponsor)
+    intro = prompts.Reply(
+        title=f"Readiness check for {state.project}",
+        body=f"{TOTAL} questions, a few minutes. Anyone here can answer; type help for the commands.",
+    )
+    return Step(state, (intro, _ask(state)))
+
+
+def _ask(state: State) -> Reply:
+    q = state.current
+    current = state.answers.get(q.key)
+    return prompts.question_prompt(q, answers=state.answers, current=current.values if current else None)
+
+
+def _here(state: State) -> Reply:
+    """What the user should see to carry on from where the assessment stands."""
+    if state.pending:
+        return prompts.confirm(BY_KEY[state.pending.question], prompt=state.pending.prompt)
+    if state.stage is Stage.ASKING:
+        return _ask(state)
+    if state.stage is Stage.REVIEW:
+        return _review(state)
+    return prompts.summary(state.project, answers=state.values)
+
+
+def _review(state: State) -> Reply:
+    return prompts.review(
+        state.project, answers=state.values, skipped=state.skipped, finished=state.stage is Stage.FINISHED
+    )
+
+
+def _next_open(state: State) -> int | None:
+    """The first question after the cursor (then from the top) that is neither answered nor skipped."""
+    order = list(range(state.cursor + 1, TOTAL)) + list(range(0, state.cursor + 1))
+    return next((i for i in order if QUESTIONS[i].key not in state.answers and QUESTIONS[i].key not in state.skipped), None)
+
+
+def _advance(state: State, now: datetime) -> tuple[State, list[Reply]]:
+    nxt = _next_open(state)
+    if nxt is not None:
+        moved = replace(state, stage=Stage.ASKING, cursor=nxt)
+        return moved, [_ask(moved)]
+    if state.finished_at is not None:
+        done = replace(state, stage=Stage.FINISHED, finished_at=now)
+        return done, [prompts.summary(done.project, answers=done.values)]
+    reviewing = replace(state, stage=Stage.REVIEW)
+    return reviewing, [_review(reviewing)]
+
+
+def _commit(state: State, q: Question, values: Mapping[str, Any], by: Person, now: datetime) -> tuple[State, list[Reply]]:
+    answers = dict(state.answers)
+    answers[q.key] = Answer(values=dict(values), by=by, at=now)
+    new = replace(state, answers=answers, skipped=state.skipped - {q.key}, pending=None)
+    replies = [prompts.saved(q, values=values, by=by.name, answers=answers)]
+    if new.stage is Stage.ASKING and new.current.key == q.key:
+        new, more = _advance(new, now)
+        return new, replies + more
+    if new.stage is Stage.FINISHED:
+        replies.append(prompts.summary(new.project, answers=new.values))
+    elif new.stage is Stage.REVIEW:
+        replies.append(_review(new))
+    return new, replies
+
+
+def _accept(state: State, q: Question, raw: Mapping[str, Any], by: Person, now: datetime) -> tuple[State, list[Reply]]:
+    parsed = parse_answer(q, raw, today=now.date())
+    if not parsed.ok:
+        first = next(iter(parsed.errors.values()))
+        return state, [prompts.error(first, question=q.key, errors=parsed.errors), _here(state)]
+    if parsed.confirm:
+        pending = Pending(question=q.key, values=parsed.values, prompt=parsed.confirm)
+        return replace(state, pending=pending), [prompts.confirm(q, prompt=parsed.confirm)]
+    return _commit(state, q, parsed.values, by, now)
+
+
+def _say(state: State, event: Say, now: datetime) -> tuple[State, list[Reply]]:
+    if state.pending:
+        return state, [prompts.error("Please answer yes or no first (no lets you change the answer)."), _here(state)]
+    text = event.text.strip()
+    if not text:
+        return state, [prompts.error("Type an answer, or 'skip' to leave this question open."), _here(state)]
+    q = BY_KEY.get(event.question) if event.question else None
+    if q is None:
+        if state.stage is not Stage.ASKING:
+            return state, [prompts.error("All questions are answered. Type finish, review, or edit N to change answer N."), _here(state)]
+        q = state.current
+    return _accept(state, q, split_line(q, text), event.by, now)
+
+
+def _confirm(state: State, event: Confirm, now: datetime) -> tuple[State, list[Reply]]:
+    if state.pending is None:
+        return _say(state, Say(text=event.text, by=event.by, question=None), now)
+    q = BY_KEY[state.pending.question]
+    if event.yes:
+        return _commit(state, q, state.pending.values, event.by, now)
+    cleared = replace(state, pending=None)
+    return cleared, [_here(cleared)]
+
+
+def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Reply]]:
+    q = BY_KEY.get(event.question)
+    if q is None:
+        return state, [prompts.error(f"There is no question '{event.question}'.")]
+    return _accept(replace(state, pending=None), q, event.values, event.by, now)
+
+
+def _skip(state: State, event: Skip, now: datetime) -> tuple[State, list[Reply]]:
+    if state.stage is not Stage.ASKING:
+        return state, [prompts.error("Nothing to skip: all questions are answered or skipped."), _here(state)]
+    q = state.current
+    state = replace(state, pending=None)
+    if q.key in state.answers:
+        note = prompts.Reply(title=f"Kept answer {q.number} as it was.")
+    else:
+        state = replace(state, skipped=state.skipped | {q.key})
+        note = prompts.Reply(title=f"Skipped question {q.number}: it stays open as a gap. Come back with 'edit {q.number}'.")
+    state, replies = _advance(state, now)
+    return state, [note, *replies]
+
+
+def _back(state: State, event: Back, now: datetime) -> tuple[State, list[Reply]]:
+    if state.stage is Stage.FINISHED:
+        return state, [prompts.error("This assessment is finished. Type 'edit N' to change answer N, or 'reopen'.")]
+    if state.stage is Stage.REVIEW:
+        moved = replace(state, stage=Stage.ASKING, cursor=TOTAL - 1, pending=None)
+        return moved, [_ask(moved)]
+    if state.cursor == 0:
+        return state, [prompts.error("This is the first question."), _ask(state)]
+    moved = replace(state, cursor=state.cursor - 1, pending=None)
+    return moved, [_ask(moved)]
+
+
+def _edit(state: State, event: Edit, now: datetime) -> tuple[State, list[Reply]]:
+    if event.number is None or not 1 <= event.number <= TOTAL:
+        return state, [prompts.error(f"Which answer? Type edit and a number from 1 to {TOTAL}, e.g. 'edit 3'."), _here(state)]
+    moved = replace(state, stage=Stage.ASKING, cursor=event.number - 1, pending=None)
+    return moved, [_ask(moved)]
+
+
+def _review_event(state: State, event: Review, now: datetime) -> tuple[State, list[Reply]]:
+    return state, [_review(state)]
+
+
+def _finish(state: State, event: Finish, now: datetime) -> tuple[State, list[Reply]]:
+    if state.stage is Stage.FINISHED:
+        return state, [prompts.summary(state.project, answers=state.values)]
+    if state.stage is Stage.ASKING:
+        reviewing = replace(state, stage=Stage.REVIEW, pending=None)
+        return reviewing, [_review(reviewing)]
+    done = replace(state, stage=Stage.FINISHED, finished_at=now, pending=None)
+    return done, [prompts.summary(done.project, answers=done.values)]
+
+
+def _reopen(state: State, event: Reopen, now: datetime) -> tuple[State, list[Reply]]:
+    if state.stage is not Stage.FINISHED:
+        return state, [prompts.Reply(title="This assessment is still open."), _here(state)]
+    reopened = replace(state, stage=Stage.REVIEW)
+    return reopened, [prompts.Reply(title=f"Reopened {state.project}. Type edit N to change answer N."), _review(reopened)]
+
+
+def _status(state: State, event: Status, now: datetime) -> tuple[State, list[Reply]]:
+    position = state.cursor + 1 if state.stage is Stage.ASKING else 0
+    reply = prompts.status(state.project, answers=state.values, position=position, finished=state.stage is Stage.FINISHED)
+    return state, [reply]
+
+
+def _help(state: State, event: Help, now: datetime) -> tuple[State, list[Reply]]:
+    return state, [prompts.help_reply(), _here(state)]
+
+
+def _resume(state: State, event: Resume, now: datetime) -> tuple[State, list[Reply]]:
+    position = f"question {state.cursor + 1} of {TOTAL}" if state.stage is Stage.ASKING else state.stage.value
+    return state, [prompts.Reply(title=f"Resuming {state.project} at {position}."), _here(state)]
+
+
+def _set_owner(state: State, event: SetOwner, now: datetime) -> tuple[State, list[Reply]]:
+    q = BY_KEY["ownership"]
+    current = dict(state.answers["ownership"].values) if "ownership" in state.answers else {f.key: None for f in q.fields}
+    current["owner"] = event.person.as_value()
+    answers = dict(state.answers)
+    answers[q.key] = Answer(values=current, by=event.by, at=now)
+    new = replace(state, answers=answers, skipped=state.skipped - {q.key})
+    return new, [prompts.Reply(title=f"{event.person.name} is now the production owner of {state.project}.")]
+
+
+def _set_sponsor(state: State, event: SetSponsor, now: datetime) -> tuple[State, list[Reply]]:
+    new = replace(state, sponsor=event.person)
+    return new, [prompts.Reply(title=f"{event.person.name} is now the sponsor of {state.project}.")]
+
+
+_HANDLERS = {
+    Say: _say,
+    Submit: _submit,
+    Confirm: _confirm,
+    Skip: _skip,
+    Back: _back,
+    Edit: _edit,
+    Review: _review_event,
+    Finish: _finish,
+    Reopen: _reopen,
+    Status: _status,
+    Help: _help,
+    Resume: _resume,
+    SetOwner: _set_owner,
+    SetSponsor: _set_sponsor,
+}

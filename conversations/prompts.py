@@ -1,0 +1,153 @@
+"""The replies the conversation sends: questions, confirmations, review and summary."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from conversations.answers import as_line, describe
+from conversations.messages import Action, Choice, Progress, Reply, Tone
+from conversations.questions import QUESTIONS, TOTAL, Kind, Question
+from conversations.scoring import GAP_LABELS, Scorecard, score
+
+HELP = (
+    "Answer each question on one line; separate its parts with ';' (the question shows an example).\n"
+    "Commands: back (previous question) · skip (leave it open as a gap) · edit N (change answer N) · "
+    "review (all answers so far) · finish · reopen (change a finished assessment) · status · help"
+)
+
+
+def progress(*, position: int, answers: Mapping[str, Any]) -> Progress:
+    return Progress(position=position, answered=len(answers), total=TOTAL)
+
+
+def question_prompt(q: Question, *, answers: Mapping[str, Any], current: Mapping[str, Any] | None) -> Reply:
+    first = q.fields[0]
+    body = f"{q.text}\n{q.help}"
+    if current is not None:
+        body += f"\nCurrent answer: {describe(q, current)}"
+    actions = [Action("Skip", "skip")]
+    if q.number > 1:
+        actions.insert(0, Action("Back", "back"))
+    return Reply(
+        title=f"Question {q.number} of {TOTAL} · {q.pillar.value}",
+        body=body,
+        tone=Tone.QUESTION,
+        question=q.key,
+        choices=tuple(Choice(o.label, o.key) for o in first.options) if first.kind is Kind.CHOICE else (),
+        actions=tuple(actions),
+        progress=progress(position=q.number, answers=answers),
+        hint=_typing_hint(q, current),
+    )
+
+
+def _typing_hint(q: Question, current: Mapping[str, Any] | None) -> str:
+    parts = []
+    for f in q.fields:
+        what = "a number from the list" if f.kind is Kind.CHOICE else f.label.lower()
+        if f.kind is Kind.CHECKLIST:
+            what = "the numbers in place, e.g. 1,2,4 ('all' or 'none')"
+        parts.append(what if f.required else f"{what} (optional)")
+    hint = "Type: " + "; ".join(parts) + f"\nExample: {q.example}"
+    if q.fields[0].kind is Kind.CHECKLIST:
+        listed = "  ".join(f"{i}) {o.label}" for i, o in enumerate(q.fields[0].options, 1))
+        hint = f"{listed}\n{hint}"
+    if current is not None:
+        hint += f"\nTo keep it as it is, type 'skip'. Now: {as_line(q, current)}"
+    return hint
+
+
+def saved(q: Question, *, values: Mapping[str, Any], by: str, answers: Mapping[str, Any]) -> Reply:
+    body = describe(q, values)
+    actions: tuple[Action, ...] = ()
+    if q.key == "roi" and values.get("statement") and not (values.get("target") and values.get("by_when")):
+        body += (
+            "\nSaved as a draft: it counts half until it has a measurable target and a date. "
+            f"What is the target, and by when? Add them with 'edit {q.number}'."
+        )
+        actions = (Action("Add target and date", f"edit {q.number}"),)
+    return Reply(
+        title=f"Saved answer {q.number} ({by})",
+        body=body,
+        tone=Tone.SAVED,
+        question=q.key,
+        actions=actions,
+        progress=progress(position=0, answers=answers),
+    )
+
+
+def confirm(q: Question, *, prompt: str) -> Reply:
+    return Reply(
+        title=prompt,
+        body="Type yes to keep it, or no to change it.",
+        tone=Tone.CONFIRM,
+        question=q.key,
+        actions=(Action("Yes, keep it", "yes"), Action("No, change it", "no")),
+    )
+
+
+def error(message: str, *, question: str | None = None, errors: dict[str, str] | None = None) -> Reply:
+    return Reply(title=message, tone=Tone.ERROR, question=question, errors=errors or {})
+
+
+def review(project: str, *, answers: Mapping[str, Any], skipped: frozenset[str], finished: bool) -> Reply:
+    card = score(answers)
+    lines = []
+    for q in QUESTIONS:
+        state = "skipped, open gap" if q.key in skipped and q.key not in answers else describe(q, answers.get(q.key))
+        lines.append(f"{q.number}. {q.title}: {state}")
+    lines.append("")
+    lines.append("Score so far: " + summary_body(card))
+    open_ = [q.number for q in QUESTIONS if q.key not in answers]
+    title = f"Review · {project} · {len(answers)} of {TOTAL} answered"
+    if open_ and not finished:
+        lines.append(f"Still open: {', '.join(map(str, open_))}. Finishing now leaves them as gaps.")
+    actions = [] if finished else [Action("Finish", "finish")]
+    actions += [Action(f"Edit {q.number}", f"edit {q.number}") for q in QUESTIONS]
+    return Reply(
+        title=title,
+        body="\n".join(lines),
+        tone=Tone.REVIEW,
+        actions=tuple(actions),
+        progress=progress(position=0, answers=answers),
+        scorecard=card,
+    )
+
+
+def summary(project: str, *, answers: Mapping[str, Any]) -> Reply:
+    card = score(answers)
+    return Reply(
+        title=f"{project}: {card.percent}% · {card.level.value}",
+        body=summary_body(card),
+        tone=Tone.SUMMARY,
+        actions=(Action("Reopen", "reopen"),),
+        progress=progress(position=0, answers=answers),
+        scorecard=card,
+    )
+
+
+def summary_body(card: Scorecard) -> str:
+    lines = [card.explanation()]
+    if card.gaps:
+        lines.append("Blocking gaps: " + ", ".join(GAP_LABELS[g] for g in card.gaps) + ". Reminders continue until they are closed.")
+    else:
+        lines.append("No blocking gaps: owner, budget and success metric are in place.")
+    if card.weaknesses:
+        lines.append("Next steps:")
+        lines += [f"- {w.number}. {w.title}: {w.recommendation}" for w in card.weaknesses]
+    return "\n".join(lines)
+
+
+def status(project: str, *, answers: Mapping[str, Any], position: int, finished: bool) -> Reply:
+    card = score(answers)
+    where = "finished" if finished else str(progress(position=position, answers=answers))
+    gaps = ", ".join(GAP_LABELS[g] for g in card.gaps) or "none"
+    return Reply(
+        title=f"{project} · {where} · {len(answers)} of {TOTAL} answered",
+        body=f"Score so far: {card.percent}% · {card.level.value}\nBlocking gaps: {gaps}",
+        progress=progress(position=position, answers=answers),
+        scorecard=card,
+    )
+
+
+def help_reply() -> Reply:
+    return Reply(title="How this works", body=HELP)

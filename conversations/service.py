@@ -1,0 +1,104 @@
+"""Running events against stored assessments, one turn at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from conversations import prompts
+from conversations.events import Event, Start
+from conversations.machine import Stage, State, step
+from conversations.messages import Reply
+from conversations.people import Person
+from conversations.questions import TOTAL
+
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an assessment lives."""
+
+    platform: str  # "slack", "teams" or "console"
+    workspace: str  # Slack team id, Teams tenant id, "local"
+    channel: str
+    thread: str | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    id: int
+    state: State
+    version: int
+    place: Place
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One line of a list of assessments."""
+
+    id: int
+    project: str
+    stage: Stage
+    position: int
+    answered: int
+    percent: int
+    level: str
+    gaps: tuple[str, ...]
+
+    def __str__(self) -> str:
+        where = "finished" if self.stage is Stage.FINISHED else (
+            f"question {self.position} of {TOTAL}" if self.stage is Stage.ASKING else "in review"
+        )
+        return f"{self.project} ({where}, {self.answered} of {TOTAL} answered, {self.percent}%)"
+
+
+class Store(Protocol):
+    """Keeps assessments; storage/ implements it."""
+
+    async def create(self, *, place: Place, state: State, now: datetime) -> int: ...
+
+    async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None: ...
+
+    async def save(self, *, loaded: Loaded, state: State, now: datetime) -> bool:
+        """Write `state` if the stored version is still `loaded.version`; False if someone else wrote first."""
+        ...
+
+    async def listing(self, *, platform: str, workspace: str, unfinished_only: bool = False) -> list[Listing]: ...
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Assessments:
+    """The service layer: load, step, save with optimistic concurrency, retry on conflict."""
+
+    def __init__(self, *, store: Store) -> None:
+        self.store = store
+
+    async def start(
+        self, *, place: Place, project: str, by: Person, now: datetime, sponsor: Person | None = None
+    ) -> tuple[int | None, tuple[Reply, ...]]:
+        result = step(None, Start(project=project, by=by, sponsor=sponsor), now)
+        if result.state is None:
+            return None, result.replies
+        assessment_id = await self.store.create(place=place, state=result.state, now=now)
+        return assessment_id, result.replies
+
+    async def handle(
+        self, *, assessment_id: int, event: Event, now: datetime, workspace: str | None = None
+    ) -> tuple[Reply, ...]:
+        """Apply an event; a concurrent writer makes us reload and apply it again to the newer state."""
+        for _ in range(MAX_ATTEMPTS):
+            loaded = await self.store.load(assessment_id=assessment_id, workspace=workspace)
+            if loaded is None:
+                raise NotFound(assessment_id)
+            result = step(loaded.state, event, now)
+            assert result.state is not None
+            if result.state == loaded.state:
+                return result.replies
+            if await self.store.save(loaded=loaded, state=result.state, now=now):
+                return result.replies
+        return (prompts.error("Several people are answering at once; please send that again."),)

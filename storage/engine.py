@@ -1,0 +1,121 @@
+"""The async engine: which database, opening it, migrating it, and human errors when that fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DEFAULT_SQLITE = "preflight.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be used; the message is one line a person can act on."""
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL with an async driver, or a SQLite file in the working directory."""
+    env = os.environ if env is None else env
+    url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{DEFAULT_SQLITE}"
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def describe(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the configured database"
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _check_sqlite_path(url: str) -> None:
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise DatabaseError(f"Cannot create the database {path}: the folder {folder} does not exist.")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseError(f"Cannot open the database {path}: the file is not writable.")
+    if not path.exists() and not os.access(folder, os.W_OK):
+        raise DatabaseError(f"Cannot create the database {path}: the folder {folder} is not writable.")
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    try:
+        backend = make_url(url).get_backend_name()
+    except Exception as e:
+        raise DatabaseError(f"DATABASE_URL is not a database URL I understand: {e}.") from None
+    if backend == "sqlite":
+        _check_sqlite_path(url)
+        # Writers queue for up to 30 s instead of failing at once.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+async def connect(url: str, *, migrate: bool = True) -> AsyncEngine:
+    """An engine that has been reached and, unless told otherwise, migrated to the latest schema."""
+    engine = make_engine(url)
+    try:
+        if migrate:
+            await upgrade(engine)
+        else:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except DatabaseError:
+        await engine.dispose()
+        raise
+    except (SQLAlchemyError, OSError) as e:
+        await engine.dispose()
+        raise DatabaseError(f"Cannot use the database at {describe(url)}: {_reason(e)}") from None
+    return engine
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Apply Alembic migrations on the engine's own connection."""
+    from alembic import command
+    from alembic.config import Config
+
+    def run(sync_connection: Any) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = sync_connection
+        command.upgrade(config, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+def _reason(e: BaseException) -> str:
+    original = getattr(e, "orig", None) or e.__cause__ or e
+    text_ = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return text_[:300]

@@ -1,0 +1,237 @@
+"""The assessment store in SQL: a few statements per turn, whatever the number of answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from conversations.machine import Answer as AnswerState
+from conversations.machine import Pending, Stage, State
+from conversations.people import Person as PersonRef
+from conversations.questions import TOTAL
+from conversations.scoring import score
+from conversations.service import Listing, Loaded, Place
+from storage.tables import Answer, AnswerChange, Assessment, Person, Workspace
+
+
+class SqlStore:
+    """conversations.service.Store on SQLAlchemy: SQLite or PostgreSQL."""
+
+    def __init__(self, *, engine: AsyncEngine) -> None:
+        self.engine = engine
+        dialect = engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    def session(self) -> AsyncSession:
+        return AsyncSession(self.engine, expire_on_commit=False)
+
+    async def create(self, *, place: Place, state: State, now: datetime) -> int:
+        async with self.session() as session:
+            workspace_id = await self._workspace(session, place=place, now=now)
+            people = await self._people(session, workspace_id=workspace_id, people=[state.started_by, state.sponsor], now=now)
+            row = Assessment(
+                workspace_id=workspace_id,
+                platform=place.platform,
+                channel=place.channel,
+                thread=place.thread,
+                project=state.project,
+                started_by_id=people[state.started_by.key],
+                created_at=now,
+                updated_at=now,
+                **self._columns(state, people),
+            )
+            session.add(row)
+            await session.commit()
+            assert row.id is not None
+            return row.id
+
+    async def set_thread(self, *, assessment_id: int, thread: str) -> None:
+        """Remember the thread an assessment lives in, once the platform has created it."""
+        async with self.session() as session:
+            await session.exec(update(Assessment).where(Assessment.id == assessment_id).values(thread=thread))
+            await session.commit()
+
+    async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None:
+        async with self.session() as session:
+            query = (
+                select(Assessment, Workspace)
+                .join(Workspace, Workspace.id == Assessment.workspace_id)
+                .where(Assessment.id == assessment_id)
+            )
+            if workspace is not None:
+                query = query.where(Workspace.external_id == workspace)
+            found = (await session.exec(query)).first()
+            if found is None:
+                return None
+            row, ws = found
+            answers = (
+                await session.exec(
+                    select(Answer, Person)
+                    .join(Person, Person.id == Answer.answered_by_id)
+                    .where(Answer.assessment_id == assessment_id)
+                )
+            ).all()
+            ids = {i for i in (row.started_by_id, row.sponsor_id) if i is not None}
+            people = {p.id: p for p in (await session.exec(select(Person).where(Person.id.in_(ids)))).all()}
+        state = State(
+            project=row.project,
+            started_by=_ref(people[row.started_by_id]),
+            started_at=row.created_at,
+            stage=Stage(row.stage),
+            cursor=row.cursor,
+            answers={a.question: AnswerState(values=a.value, by=_ref(p), at=a.answered_at) for a, p in answers},
+            skipped=frozenset(row.skipped),
+            pending=Pending(**row.pending) if row.pending else None,
+            sponsor=_ref(people[row.sponsor_id]) if row.sponsor_id else None,
+            finished_at=row.finished_at,
+        )
+        place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
+        return Loaded(id=assessment_id, state=state, version=row.version, place=place)
+
+    async def save(self, *, loaded: Loaded, state: State, now: datetime) -> bool:
+        before = loaded.state.answers
+        changed = [k for k in state.answers if before.get(k) != state.answers[k]]
+        async with self.session() as session:
+            workspace_id = (
+                await session.exec(select(Assessment.workspace_id).where(Assessment.id == loaded.id))
+            ).one()
+            authors = [state.answers[k].by for k in changed]
+            people = await self._people(session, workspace_id=workspace_id, people=[*authors, state.sponsor, state.owner], now=now)
+            bumped = await session.exec(
+                update(Assessment)
+                .where(Assessment.id == loaded.id, Assessment.version == loaded.version)
+                .values(version=loaded.version + 1, updated_at=now, **self._columns(state, people))
+            )
+            if bumped.rowcount != 1:
+                await session.rollback()
+                return False
+            if changed:
+                await self._write_answers(session, loaded=loaded, state=state, changed=changed, people=people)
+            await session.commit()
+            return True
+
+    async def _write_answers(
+        self, session: AsyncSession, *, loaded: Loaded, state: State, changed: list[str], people: dict[str, int]
+    ) -> None:
+        card = score(state.values)
+        rows = [
+            {
+                "assessment_id": loaded.id,
+                "question": k,
+                "value": dict(state.answers[k].values),
+                "score": card.scores[k],
+                "answered_by_id": people[state.answers[k].by.key],
+                "answered_at": state.answers[k].at,
+            }
+            for k in changed
+        ]
+        insert = self._insert(Answer).values(rows)
+        await session.exec(
+            insert.on_conflict_do_update(
+                index_elements=["assessment_id", "question"],
+                set_={c: insert.excluded[c] for c in ("value", "score", "answered_by_id", "answered_at")},
+            )
+        )
+        history = [
+            AnswerChange(
+                assessment_id=loaded.id,
+                question=k,
+                old_value=dict(loaded.state.answers[k].values) if k in loaded.state.answers else None,
+                new_value=dict(state.answers[k].values),
+                changed_by_id=people[state.answers[k].by.key],
+                changed_at=state.answers[k].at,
+            )
+            for k in changed
+        ]
+        session.add_all(history)
+
+    async def listing(self, *, platform: str, workspace: str, unfinished_only: bool = False) -> list[Listing]:
+        async with self.session() as session:
+            query = (
+                select(Assessment)
+                .join(Workspace, Workspace.id == Assessment.workspace_id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace)
+                .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+            )
+            if unfinished_only:
+                query = query.where(Assessment.stage != Stage.FINISHED.value)
+            rows = (await session.exec(query)).all()
+        return [
+            Listing(
+                id=r.id or 0,
+                project=r.project,
+                stage=Stage(r.stage),
+                position=r.cursor + 1,
+                answered=r.answered,
+                percent=round(100 * r.total / TOTAL),
+                level=r.level,
+                gaps=tuple(g for g in r.gaps.split(",") if g),
+            )
+            for r in rows
+        ]
+
+    async def history(self, *, assessment_id: int) -> list[AnswerChange]:
+        async with self.session() as session:
+            query = select(AnswerChange).where(AnswerChange.assessment_id == assessment_id).order_by(AnswerChange.id)
+            return list((await session.exec(query)).all())
+
+    @staticmethod
+    def _columns(state: State, people: dict[str, int]) -> dict[str, Any]:
+        card = score(state.values)
+        owner = state.owner
+        return {
+            "stage": state.stage.value,
+            "cursor": state.cursor,
+            "skipped": sorted(state.skipped),
+            "pending": (
+                {"question": state.pending.question, "values": dict(state.pending.values), "prompt": state.pending.prompt}
+                if state.pending
+                else None
+            ),
+            "sponsor_id": people[state.sponsor.key] if state.sponsor else None,
+            "owner_id": people[owner.key] if owner else None,
+            "finished_at": state.finished_at,
+            "answered": card.answered,
+            "total": card.total,
+            "level": card.level.value,
+            "gaps": ",".join(card.gaps),
+            "has_gaps": bool(card.gaps),
+        }
+
+    async def _workspace(self, session: AsyncSession, *, place: Place, now: datetime) -> int:
+        insert = self._insert(Workspace).values(platform=place.platform, external_id=place.workspace, created_at=now)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["platform", "external_id"], set_={"platform": insert.excluded.platform}
+        ).returning(Workspace.id)
+        return (await session.exec(upsert)).scalar_one()
+
+    async def _people(
+        self, session: AsyncSession, *, workspace_id: int, people: Iterable[PersonRef | None], now: datetime
+    ) -> dict[str, int]:
+        """Insert or refresh everyone named, in one statement; returns their ids by key."""
+        unique = {p.key: p for p in people if p is not None}
+        if not unique:
+            return {}
+        rows = [{"workspace_id": workspace_id, "external_id": k, "name": p.name[:200], "updated_at": now} for k, p in unique.items()]
+        insert = self._insert(Person).values(rows)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["workspace_id", "external_id"],
+            set_={"name": insert.excluded.name, "updated_at": insert.excluded.updated_at},
+        ).returning(Person.external_id, Person.id)
+        return {external_id: pid for external_id, pid in (await session.exec(upsert)).all()}
+
+    async def count(self, table: type) -> int:
+        async with self.session() as session:
+            return (await session.exec(select(func.count()).select_from(table))).one()
+
+
+def _ref(person: Person) -> PersonRef:
+    pid = None if person.external_id.startswith("name:") else person.external_id
+    return PersonRef(name=person.name, id=pid)
+

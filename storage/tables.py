@@ -1,0 +1,115 @@
+"""The tables: workspaces, people, assessments, current answers and the answer history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored in UTC and read back time-zone aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass time-zone aware times")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
+
+
+class Workspace(SQLModel, table=True):
+    """A Slack workspace, a Teams tenant, or the local terminal."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when()
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    external_id: str = Field(max_length=200)  # platform user id, or "name:<lowercased name>"
+    name: str = Field(max_length=200)
+    tz: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = _when()
+
+
+class Assessment(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_assessment_place", "workspace_id", "channel"),
+        Index("ix_assessment_open_gaps", "has_gaps", "stage", "updated_at"),
+        Index("ix_assessment_sponsor", "sponsor_id"),
+        Index("ix_assessment_owner", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    platform: str = Field(max_length=16)
+    channel: str = Field(max_length=200)
+    thread: str | None = Field(default=None, max_length=200)
+    project: str = Field(max_length=200)
+    started_by_id: int = Field(foreign_key="person.id")
+    sponsor_id: int | None = Field(default=None, foreign_key="person.id")
+    owner_id: int | None = Field(default=None, foreign_key="person.id")
+    stage: str = Field(max_length=16)
+    cursor: int = 0
+    skipped: list[str] = Field(default_factory=list, sa_type=JSON)
+    pending: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    version: int = 1  # bumped on every change; a stale writer updates no row
+    answered: int = 0
+    total: float = 0.0
+    level: str = Field(default="", max_length=32)
+    gaps: str = Field(default="", max_length=64)  # blocking gaps, comma-separated
+    has_gaps: bool = True
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    finished_at: datetime | None = _when(default=None)
+
+
+class Answer(SQLModel, table=True):
+    """The current answer to one question."""
+
+    __table_args__ = (UniqueConstraint("assessment_id", "question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", ondelete="CASCADE")
+    question: str = Field(max_length=32)
+    value: dict[str, Any] = Field(sa_type=JSON)
+    score: float
+    answered_by_id: int = Field(foreign_key="person.id")
+    answered_at: datetime = _when()
+
+
+class AnswerChange(SQLModel, table=True):
+    """Every change to an answer: the audit trail."""
+
+    __tablename__ = "answer_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True, ondelete="CASCADE")
+    question: str = Field(max_length=32)
+    old_value: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    new_value: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    changed_by_id: int = Field(foreign_key="person.id")
+    changed_at: datetime = _when()
