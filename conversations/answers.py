@@ -292,7 +292,7 @@ def _show(f: Field, v: Any) -> str:
         return format_money(v) if v else "not allocated"
     if f.kind is Kind.PERSON:
         return v["name"] if v else "none"
-    return "—" if v is None else str(v)
+    return "none" if v is None else str(v)
 
 
 def as_line(question: Question, values: Mapping[str, Any] | None) -> str:

@@ -98,7 +98,15 @@ class SetSponsor:
     by: Person
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """Something that looked like a command but is not one."""
+
+    text: str
+    by: Person
+
+
 Event = (
     Start | Say | Submit | Confirm | Skip | Back | Edit | Review | Finish | Reopen | Status | Help | Resume
-    | SetOwner | SetSponsor
+    | SetOwner | SetSponsor | Unknown
 )

@@ -34,6 +34,7 @@ from conversations.events import (
     Start,
     Status,
     Submit,
+    Unknown,
 )
 from conversations.messages import Reply
 from conversations.people import Person
@@ -311,7 +312,13 @@ def _set_sponsor(state: State, event: SetSponsor, now: datetime) -> tuple[State,
     return new, [prompts.Reply(title=f"{event.person.name} is now the sponsor of {state.project}.")]
 
 
+def _unknown(state: State, event: Unknown, now: datetime) -> tuple[State, list[Reply]]:
+    command = event.text.strip().split()[0][:40]
+    return state, [prompts.error(f"'{command}' is not a command I know."), prompts.help_reply(), _here(state)]
+
+
 _HANDLERS = {
+    Unknown: _unknown,
     Say: _say,
     Submit: _submit,
     Confirm: _confirm,

@@ -20,7 +20,7 @@ class Level(str, Enum):
     """Set by the weakest pillar: the weakest area decides whether a project survives production."""
 
     READY = "Ready for production"
-    ALMOST = "Almost ready"
+    NEEDS_WORK = "Needs work"
     AT_RISK = "At risk"
     NOT_READY = "Not ready"
 
@@ -29,7 +29,7 @@ class Level(str, Enum):
         if score >= 0.75:
             return cls.READY
         if score >= 0.5:
-            return cls.ALMOST
+            return cls.NEEDS_WORK
         if score >= 0.25:
             return cls.AT_RISK
         return cls.NOT_READY
@@ -69,8 +69,6 @@ class Scorecard:
         if self.weaknesses:
             pulled = "; ".join(f"{w.title} ({_num(w.score)} of 1: {w.why})" for w in self.weaknesses)
             text += f" Pulled down by: {pulled}."
-        if self.gaps:
-            text += " Blocking: " + ", ".join(GAP_LABELS[g] for g in self.gaps) + "."
         return text
 
 

@@ -58,41 +58,37 @@ class SqlStore:
             await session.commit()
 
     async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None:
+        found = await self._load_where(Assessment.id == assessment_id, workspace=workspace)
+        return found[0] if found else None
+
+    async def load_all(self) -> list[Loaded]:
+        """Every assessment with its answers (for export), in three statements."""
+        return await self._load_where(None)
+
+    async def _load_where(self, condition: Any, *, workspace: str | None = None) -> list[Loaded]:
         async with self.session() as session:
-            query = (
-                select(Assessment, Workspace)
-                .join(Workspace, Workspace.id == Assessment.workspace_id)
-                .where(Assessment.id == assessment_id)
-            )
+            query = select(Assessment, Workspace).join(Workspace, Workspace.id == Assessment.workspace_id)
+            if condition is not None:
+                query = query.where(condition)
             if workspace is not None:
                 query = query.where(Workspace.external_id == workspace)
-            found = (await session.exec(query)).first()
-            if found is None:
-                return None
-            row, ws = found
+            found = (await session.exec(query.order_by(Assessment.id))).all()
+            if not found:
+                return []
+            ids = [row.id for row, _ in found]
             answers = (
                 await session.exec(
                     select(Answer, Person)
                     .join(Person, Person.id == Answer.answered_by_id)
-                    .where(Answer.assessment_id == assessment_id)
+                    .where(Answer.assessment_id.in_(ids))
                 )
             ).all()
-            ids = {i for i in (row.started_by_id, row.sponsor_id) if i is not None}
-            people = {p.id: p for p in (await session.exec(select(Person).where(Person.id.in_(ids)))).all()}
-        state = State(
-            project=row.project,
-            started_by=_ref(people[row.started_by_id]),
-            started_at=row.created_at,
-            stage=Stage(row.stage),
-            cursor=row.cursor,
-            answers={a.question: AnswerState(values=a.value, by=_ref(p), at=a.answered_at) for a, p in answers},
-            skipped=frozenset(row.skipped),
-            pending=Pending(**row.pending) if row.pending else None,
-            sponsor=_ref(people[row.sponsor_id]) if row.sponsor_id else None,
-            finished_at=row.finished_at,
-        )
-        place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
-        return Loaded(id=assessment_id, state=state, version=row.version, place=place)
+            wanted = {i for row, _ in found for i in (row.started_by_id, row.sponsor_id) if i is not None}
+            people = {p.id: p for p in (await session.exec(select(Person).where(Person.id.in_(wanted)))).all()}
+        by_assessment: dict[int, dict[str, AnswerState]] = {i: {} for i in ids}
+        for a, p in answers:
+            by_assessment[a.assessment_id][a.question] = AnswerState(values=a.value, by=_ref(p), at=a.answered_at)
+        return [_loaded(row, ws, by_assessment[row.id], people) for row, ws in found]
 
     async def save(self, *, loaded: Loaded, state: State, now: datetime) -> bool:
         before = loaded.state.answers
@@ -235,3 +231,20 @@ def _ref(person: Person) -> PersonRef:
     pid = None if person.external_id.startswith("name:") else person.external_id
     return PersonRef(name=person.name, id=pid)
 
+
+def _loaded(row: Assessment, ws: Workspace, answers: dict[str, AnswerState], people: dict[int, Person]) -> Loaded:
+    assert row.id is not None
+    state = State(
+        project=row.project,
+        started_by=_ref(people[row.started_by_id]),
+        started_at=row.created_at,
+        stage=Stage(row.stage),
+        cursor=row.cursor,
+        answers=answers,
+        skipped=frozenset(row.skipped),
+        pending=Pending(**row.pending) if row.pending else None,
+        sponsor=_ref(people[row.sponsor_id]) if row.sponsor_id else None,
+        finished_at=row.finished_at,
+    )
+    place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
+    return Loaded(id=row.id, state=state, version=row.version, place=place)

@@ -1,0 +1,28 @@
+# make run   - the main job (the terminal chat when no Slack or Teams credentials are set)
+# make test  - the test suite, on SQLite and, where a PostgreSQL server is installed, on PostgreSQL
+# make bench - the benchmarks
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/preflight run
+
+test: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "No benchmarks yet."
+
+clean:
+	rm -rf $(VENV) .pytest_cache

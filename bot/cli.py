@@ -1,0 +1,110 @@
+"""The `preflight` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from bot import export
+from bot.bootstrap import bootstrap
+from bot.config import CONNECT_HINT, Config, ConfigError
+from bot.console import Console
+from storage import DatabaseError
+
+
+class Failure(Exception):
+    """An error to print as one line before exiting non-zero."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="preflight", description="The AI execution readiness check, in chat.")
+    sub = p.add_subparsers(dest="command", metavar="command")
+    sub.add_parser("run", help="the main job: every configured platform, or the terminal chat when none is")
+    console = sub.add_parser("console", help="the assessment in the terminal (answers may be piped, one per line)")
+    console.add_argument("--project", help="start a new assessment of this project straight away")
+    console.add_argument("--sponsor", help="the sponsor of the new assessment")
+    exp = sub.add_parser("export", help="all assessments and answers")
+    exp.add_argument("--format", choices=export.FORMATS, default="json")
+    exp.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="action")
+    db_sub.add_parser("upgrade", help="apply database migrations")
+    return p
+
+
+async def _console(config: Config, *, project: str | None = None, sponsor: str | None = None) -> int:
+    app = await bootstrap(config)
+    try:
+        return await Console(app=app, stdin=sys.stdin, stdout=sys.stdout).run(project=project, sponsor=sponsor)
+    finally:
+        await app.close()
+
+
+async def _run(config: Config) -> int:
+    if config.slack_configured or config.teams_configured:
+        raise Failure(
+            "Slack or Teams credentials are set, but this version serves only the terminal chat. "
+            "Unset them to use it."
+        )
+    print(f"No Slack or Teams credentials set: opening the terminal chat. {CONNECT_HINT}", flush=True)
+    return await _console(config)
+
+
+async def _export(config: Config, *, fmt: str, output: Path | None) -> int:
+    app = await bootstrap(config)
+    try:
+        text = export.render(export.records(await app.store.load_all()), fmt=fmt)
+    finally:
+        await app.close()
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise Failure(f"Cannot write {output}: {e.strerror or e}.") from None
+    print(f"Wrote {output}.", file=sys.stderr)
+    return 0
+
+
+async def _db_upgrade(config: Config) -> int:
+    app = await bootstrap(config)
+    await app.close()
+    print("The database is up to date.")
+    return 0
+
+
+async def dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "run":
+        return await _run(config)
+    if args.command == "console":
+        return await _console(config, project=args.project, sponsor=args.sponsor)
+    if args.command == "export":
+        return await _export(config, fmt=args.format, output=args.output)
+    if args.command == "db" and args.db_command == "upgrade":
+        return await _db_upgrade(config)
+    raise Failure("Unknown command; 'preflight --help' lists them.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is None or (args.command == "db" and args.db_command is None):
+        p.print_help()
+        return 2
+    try:
+        config = Config.from_env()
+        return asyncio.run(dispatch(args, config))
+    except (Failure, DatabaseError, ConfigError) as e:
+        print(f"preflight: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

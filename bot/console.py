@@ -1,0 +1,128 @@
+"""The assessment in a terminal: the same core and database, typed or piped answers."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from typing import TextIO
+
+from bot.bootstrap import App
+from conversations.commands import read
+from conversations.events import Resume
+from conversations.machine import validate_project
+from conversations.messages import Reply, Tone
+from conversations.people import Person
+from conversations.service import Place
+
+PLACE = Place(platform="console", workspace="local", channel="terminal")
+QUIT = frozenset({"quit", "exit", "pause", "q"})
+
+
+def render(reply: Reply) -> str:
+    """A reply as terminal text: numbered choices, and the commands a button would offer."""
+    lines: list[str] = []
+    if reply.tone in (Tone.QUESTION, Tone.REVIEW, Tone.SUMMARY):
+        lines += ["", f"── {reply.title} ──"]
+    elif reply.tone is Tone.ERROR:
+        lines.append(f"! {reply.title}")
+    else:
+        lines.append(reply.title)
+    if reply.body:
+        lines.append(reply.body)
+    lines += [f"  {i}) {c.label}" for i, c in enumerate(reply.choices, 1)]
+    if reply.hint:
+        lines.append(reply.hint)
+    commands = []
+    for action in reply.actions:
+        command = "edit N" if action.command.startswith("edit ") and reply.tone is Tone.REVIEW else action.command
+        if command not in commands:
+            commands.append(command)
+    if commands:
+        lines.append("Commands: " + " · ".join(commands) + " · help · quit")
+    return "\n".join(lines)
+
+
+class Console:
+    def __init__(self, *, app: App, stdin: TextIO, stdout: TextIO, user: Person | None = None) -> None:
+        self.app = app
+        self.stdin = stdin
+        self.stdout = stdout
+        self.user = user or Person(name=_login_name())
+        self.echo = not stdin.isatty()  # a piped answer is printed so the transcript reads like a session
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+
+    def show(self, replies: tuple[Reply, ...]) -> None:
+        for reply in replies:
+            self.say(render(reply))
+
+    async def ask(self, prompt: str = "> ") -> str | None:
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = await asyncio.to_thread(self.stdin.readline)
+        if not line:
+            self.say("")
+            return None
+        line = line.rstrip("\r\n")
+        if self.echo:
+            self.say(line)
+        return line
+
+    async def run(self, *, project: str | None = None, sponsor: str | None = None) -> int:
+        assessment_id = await self._open(project=project, sponsor=sponsor)
+        if assessment_id is None:
+            self.say("Nothing started.")
+            return 0 if project is None else 2
+        while True:
+            line = await self.ask()
+            if line is None or line.strip().lower() in QUIT:
+                self.say("Saved. Run 'preflight console' again to carry on where you stopped.")
+                return 0
+            replies = await self.app.assessments.handle(
+                assessment_id=assessment_id, event=read(line, by=self.user), now=self.app.clock()
+            )
+            self.show(replies)
+
+    async def _open(self, *, project: str | None, sponsor: str | None) -> int | None:
+        """Start the named project, or offer the unfinished ones, or ask for a name."""
+        sponsor_person = Person(name=sponsor.strip()) if sponsor and sponsor.strip() else None
+        if project is None:
+            unfinished = await self.app.store.listing(platform=PLACE.platform, workspace=PLACE.workspace, unfinished_only=True)
+            if unfinished:
+                self.say("Unfinished assessments:")
+                self.say("\n".join(f"  {i}) {item}" for i, item in enumerate(unfinished, 1)))
+                question = "Type a number to carry on with one, or a project name to start a new one:"
+            else:
+                self.say("Preflight: the AI execution readiness check, 8 questions.")
+                question = "Name the project to assess (e.g. Churn model):"
+            while True:
+                self.say(question)
+                line = await self.ask()
+                if line is None or line.strip().lower() in QUIT:
+                    return None
+                text = line.strip()
+                if unfinished and text.isdigit() and 1 <= int(text) <= len(unfinished):
+                    chosen = unfinished[int(text) - 1].id
+                    replies = await self.app.assessments.handle(
+                        assessment_id=chosen, event=Resume(by=self.user), now=self.app.clock()
+                    )
+                    self.show(replies)
+                    return chosen
+                problem = validate_project(text)
+                if problem is None:
+                    project = text
+                    break
+                self.say(f"! {problem}")
+        assessment_id, replies = await self.app.assessments.start(
+            place=PLACE, project=project, by=self.user, sponsor=sponsor_person, now=self.app.clock()
+        )
+        self.show(replies)
+        return assessment_id
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "you"

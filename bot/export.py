@@ -1,0 +1,112 @@
+"""preflight export: every assessment with its answers, scores and gaps, as CSV, JSON or Markdown."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from conversations.answers import describe
+from conversations.questions import QUESTIONS
+from conversations.scoring import GAP_LABELS, score
+from conversations.service import Loaded
+
+FORMATS = ("csv", "json", "md")
+
+
+def records(assessments: list[Loaded]) -> list[dict[str, Any]]:
+    """Plain dictionaries, one per assessment, for every format."""
+    out = []
+    for item in assessments:
+        state = item.state
+        card = score(state.values)
+        out.append(
+            {
+                "id": item.id,
+                "platform": item.place.platform,
+                "workspace": item.place.workspace,
+                "channel": item.place.channel,
+                "project": state.project,
+                "sponsor": state.sponsor.name if state.sponsor else None,
+                "owner": state.owner.name if state.owner else None,
+                "stage": state.stage.value,
+                "started_at": state.started_at.isoformat(),
+                "finished_at": state.finished_at.isoformat() if state.finished_at else None,
+                "answered": card.answered,
+                "score": card.total,
+                "percent": card.percent,
+                "level": card.level.value,
+                "weakest_pillar": card.weakest.value,
+                "gaps": list(card.gaps),
+                "explanation": card.explanation(),
+                "answers": {
+                    q.key: {
+                        "number": q.number,
+                        "title": q.title,
+                        "score": card.scores[q.key],
+                        "answer": describe(q, state.answers[q.key].values) if q.key in state.answers else None,
+                        "values": dict(state.answers[q.key].values) if q.key in state.answers else None,
+                        "by": state.answers[q.key].by.name if q.key in state.answers else None,
+                        "at": state.answers[q.key].at.isoformat() if q.key in state.answers else None,
+                        "skipped": q.key in state.skipped and q.key not in state.answers,
+                    }
+                    for q in QUESTIONS
+                },
+                "recommendations": [
+                    {"question": w.question, "recommendation": w.recommendation} for w in card.weaknesses
+                ],
+            }
+        )
+    return out
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    base = ["id", "platform", "workspace", "channel", "project", "sponsor", "owner", "stage", "answered", "score", "percent", "level", "gaps"]
+    per_question = [f"{q.number}_{q.key}_{part}" for q in QUESTIONS for part in ("score", "answer", "by")]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(base + per_question)
+    for row in rows:
+        cells = [row[c] if c != "gaps" else " ".join(row["gaps"]) for c in base]
+        for q in QUESTIONS:
+            a = row["answers"][q.key]
+            cells += [a["score"], a["answer"] or ("skipped" if a["skipped"] else ""), a["by"] or ""]
+        writer.writerow(["" if c is None else c for c in cells])
+    return buffer.getvalue()
+
+
+def to_markdown(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "# Preflight assessments\n\nNo assessments yet.\n"
+    lines = ["# Preflight assessments", ""]
+    for row in rows:
+        gaps = ", ".join(GAP_LABELS[g] for g in row["gaps"]) or "none"
+        lines += [
+            f"## {_md(row['project'])} — {row['percent']}%, {row['level']}",
+            "",
+            f"{row['platform']} · {_md(row['channel'])} · {row['stage']} · sponsor: {_md(row['sponsor'] or '—')} · "
+            f"owner: {_md(row['owner'] or '—')} · blocking gaps: {gaps}",
+            "",
+            "| # | question | score | answer | by |",
+            "|---|---|---|---|---|",
+        ]
+        for a in row["answers"].values():
+            answer = a["answer"] or ("skipped" if a["skipped"] else "not answered")
+            lines.append(f"| {a['number']} | {a['title']} | {a['score']:g} | {_md(answer)} | {_md(a['by'] or '')} |")
+        if row["recommendations"]:
+            lines += ["", "Next steps:"] + [f"- {_md(r['recommendation'])}" for r in row["recommendations"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(rows: list[dict[str, Any]], *, fmt: str) -> str:
+    return {"csv": to_csv, "json": to_json, "md": to_markdown}[fmt](rows)

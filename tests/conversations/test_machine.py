@@ -1,0 +1,324 @@
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from conversations import events
+from conversations.commands import read
+from conversations.machine import Stage, step
+from conversations.messages import Tone
+from conversations.people import Person
+from conversations.questions import QUESTIONS
+
+LINES = [
+    "1; streaming in place",
+    "1",
+    "Cut SME churn; 6.1%; below 4%; 2027-06-30",
+    "1; Priya Shah",
+    "Dana Lee; 120000 EUR; 20% of one engineer",
+    "1,2,3,4",
+    "1",
+    "1; churn calls",
+]
+
+
+def start(now, who, project="Churn model"):
+    result = step(None, events.Start(project=project, by=who), now)
+    assert result.state is not None
+    return result.state
+
+
+def say(state, text, now, who):
+    return step(state, read(text, by=who), now)
+
+
+def answer_all(state, now, who, lines=LINES):
+    for line in lines:
+        state = say(state, line, now, who).state
+    return state
+
+
+@pytest.mark.parametrize(
+    "project, message",
+    [("", "needs a name"), ("   ", "needs a name"), ("x" * 500, "at most 80 characters; this one has 500")],
+)
+def test_start_refuses_bad_project_names(project, message, now, ana):
+    result = step(None, events.Start(project=project, by=ana), now)
+    assert result.state is None
+    (reply,) = result.replies
+    assert reply.tone is Tone.ERROR and message in reply.title
+
+
+def test_start_asks_question_one_of_eight(now, ana):
+    result = step(None, events.Start(project="  Churn model ", by=ana, sponsor=Person("Sam")), now)
+    assert result.state.project == "Churn model" and result.state.sponsor == Person("Sam")
+    intro, first = result.replies
+    assert "Churn model" in intro.title
+    assert first.tone is Tone.QUESTION and first.question == "data"
+    assert first.title.startswith("Question 1 of 8") and str(first.progress) == "question 1 of 8"
+    assert [c.value for c in first.choices] == ["ready", "partly", "legacy"]
+    assert "Example:" in first.hint
+
+
+def test_events_before_start_get_an_error(now, ana):
+    result = step(None, events.Skip(by=ana), now)
+    assert result.state is None and result.replies[0].tone is Tone.ERROR
+
+
+def test_eight_answers_lead_to_review_and_record_who_and_when(now, ana, bo):
+    state = start(now, ana)
+    for i, line in enumerate(LINES):
+        who = ana if i % 2 == 0 else bo
+        result = say(state, line, now + timedelta(minutes=i), who)
+        state = result.state
+        saved = result.replies[0]
+        assert saved.tone is Tone.SAVED and saved.question == QUESTIONS[i].key and who.name in saved.title
+        if i < 7:
+            assert result.replies[1].title.startswith(f"Question {i + 2} of 8")
+    assert state.stage is Stage.REVIEW
+    assert state.answers["skills"].by == ana and state.answers["process"].by == bo
+    assert state.answers["use_case"].at == now + timedelta(minutes=7)
+    review = result.replies[-1]
+    assert review.tone is Tone.REVIEW and review.scorecard.percent == 100
+    assert [a.command for a in review.actions][:2] == ["finish", "edit 1"]
+
+
+def test_finish_shows_score_level_gaps_and_next_steps(now, ana):
+    lines = list(LINES)
+    lines[4] = "none; not allocated; none"
+    lines[5] = "1"
+    state = answer_all(start(now, ana), now, ana, lines)
+    result = say(state, "finish", now, ana)
+    assert result.state.stage is Stage.FINISHED and result.state.finished_at == now
+    (summary,) = result.replies
+    assert summary.tone is Tone.SUMMARY
+    assert summary.title == "Churn model: 75% · Not ready"
+    assert "Blocking gaps: no production owner, no production budget" in summary.body
+    assert "Before go-live, name the person who owns the model" in summary.body
+    assert "Add data drift, outlier alerts, threshold alerts and retraining trigger" in summary.body
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("9", "pick a number from 1 to 3"),
+        ("maybe", "not one of the choices"),
+        ("", "Type an answer"),
+    ],
+)
+def test_bad_answers_reprompt_and_change_nothing(line, message, now, ana):
+    state = start(now, ana)
+    result = say(state, line, now, ana)
+    assert result.state == state
+    error, again = result.replies
+    assert error.tone is Tone.ERROR and message in error.title
+    assert again.tone is Tone.QUESTION and again.question == "data"
+
+
+@pytest.mark.parametrize(
+    "position, line, message",
+    [
+        (4, "Dana; lots; none", "is not an amount"),
+        (4, "Dana; 5000", "add a currency"),
+        (2, "Cut churn; 6%; lower; 2027-01-01", "needs a number"),
+        (2, "Cut churn; 6%; 4%; someday", "YYYY-MM-DD"),
+        (5, "1,7", "not on the list"),
+        (0, "1; " + "x" * 3001, "the limit is 3,000"),
+    ],
+)
+def test_every_shape_reprompts_with_a_reason(position, line, message, now, ana):
+    state = replace(start(now, ana), cursor=position)
+    result = say(state, line, now, ana)
+    assert result.state == state
+    assert message in result.replies[0].title
+    assert result.replies[1].question == QUESTIONS[position].key
+
+
+def test_an_roi_without_target_is_a_draft_that_asks_for_target_and_date(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:2])
+    result = say(state, "Reduce churn", now, ana)
+    saved = result.replies[0]
+    assert result.state.answers["roi"].values["statement"] == "Reduce churn"
+    assert "Saved as a draft" in saved.body and "What is the target, and by when?" in saved.body
+    assert [a.command for a in saved.actions] == ["edit 3"]
+    assert result.state.current.key == "governance"
+
+
+def test_a_past_date_is_questioned_then_kept_on_yes(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:2])
+    asked = say(state, "Cut churn; 6%; 4%; 2025-01-01", now, ana)
+    assert "roi" not in asked.state.answers and asked.state.pending is not None
+    (confirm,) = asked.replies
+    assert confirm.tone is Tone.CONFIRM and "2025-01-01 is in the past" in confirm.title
+    nagged = say(asked.state, "2; Priya", now, ana)
+    assert nagged.state == asked.state and "yes or no" in nagged.replies[0].title
+    kept = say(asked.state, "yes", now, ana)
+    assert kept.state.answers["roi"].values["by_when"] == "2025-01-01" and kept.state.pending is None
+    assert kept.state.current.key == "governance"
+
+
+def test_a_past_date_refused_with_no_asks_again(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:2])
+    asked = say(state, "Cut churn; 6%; 4%; 2025-01-01", now, ana)
+    refused = say(asked.state, "no", now, ana)
+    assert refused.state.pending is None and "roi" not in refused.state.answers
+    assert refused.replies[0].question == "roi" and refused.replies[0].tone is Tone.QUESTION
+
+
+def test_yes_and_no_are_answers_when_nothing_waits_for_confirmation(now, ana):
+    state = replace(start(now, ana), cursor=6)  # skills: Yes / Partly / No
+    result = say(state, "no", now, ana)
+    assert result.state.answers["skills"].values["choice"] == "no"
+
+
+def test_skip_leaves_a_gap_and_moves_on(now, ana):
+    state = start(now, ana)
+    result = say(state, "skip", now, ana)
+    assert result.state.skipped == {"data"} and result.state.current.key == "process"
+    assert "stays open as a gap" in result.replies[0].title
+
+
+def test_skip_on_an_answered_question_keeps_the_answer(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:3])
+    state = say(state, "edit 1", now, ana).state
+    result = say(state, "skip", now, ana)
+    assert "data" in result.state.answers and "data" not in result.state.skipped
+    assert "Kept answer 1" in result.replies[0].title
+    assert result.state.current.key == "governance"  # back to the first open question
+
+
+def test_skipping_everything_reaches_review_with_all_gaps(now, ana):
+    state = start(now, ana)
+    for _ in QUESTIONS:
+        state = say(state, "skip", now, ana).state
+    assert state.stage is Stage.REVIEW and len(state.skipped) == 8
+    result = say(state, "skip", now, ana)
+    assert result.replies[0].tone is Tone.ERROR
+    done = say(state, "finish", now, ana)
+    assert done.state.stage is Stage.FINISHED and done.replies[0].scorecard.gaps == ("owner", "budget", "roi")
+
+
+def test_back_goes_to_the_previous_question_and_not_before_the_first(now, ana):
+    state = start(now, ana)
+    first = say(state, "back", now, ana)
+    assert first.state == state and "first question" in first.replies[0].title
+    state = answer_all(state, now, ana, LINES[:2])
+    back = say(state, "back", now, ana)
+    assert back.state.current.key == "process"
+    assert "Current answer: Defined stages" in back.replies[0].body
+
+
+def test_back_from_review_goes_to_the_last_question(now, ana):
+    state = answer_all(start(now, ana), now, ana)
+    result = say(state, "back", now, ana)
+    assert result.state.stage is Stage.ASKING and result.state.current.key == "use_case"
+
+
+@pytest.mark.parametrize("line", ["edit", "edit 0", "edit 9", "edit x"])
+def test_edit_needs_a_question_number(line, now, ana):
+    state = start(now, ana)
+    result = say(state, line, now, ana)
+    assert result.state == state and "number from 1 to 8" in result.replies[0].title
+
+
+def test_edit_changes_an_earlier_answer_and_returns_to_the_open_question(now, ana, bo):
+    state = answer_all(start(now, ana), now, ana, LINES[:5])
+    state = say(state, "edit 2", now, bo).state
+    assert state.current.key == "process"
+    result = say(state, "3", now, bo)
+    assert result.state.answers["process"].values["choice"] == "improvised"
+    assert result.state.answers["process"].by == bo
+    assert result.state.current.key == "monitoring"
+
+
+def test_edit_after_finishing_reopens_and_finishes_again(now, ana):
+    state = say(answer_all(start(now, ana), now, ana), "finish", now, ana).state
+    later = now + timedelta(days=3)
+    state = say(state, "edit 6", later, ana).state
+    assert state.stage is Stage.ASKING
+    result = say(state, "1", later, ana)
+    assert result.state.stage is Stage.FINISHED and result.state.finished_at == later
+    assert result.replies[-1].tone is Tone.SUMMARY and result.replies[-1].scorecard.scores["monitoring"] == 0
+
+
+def test_finish_while_asking_goes_to_review_first(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:3])
+    review = say(state, "finish", now, ana)
+    assert review.state.stage is Stage.REVIEW
+    assert "Still open: 4, 5, 6, 7, 8" in review.replies[0].body
+    done = say(review.state, "finish", now, ana)
+    assert done.state.stage is Stage.FINISHED
+    again = say(done.state, "finish", now, ana)
+    assert again.state == done.state and again.replies[0].tone is Tone.SUMMARY
+
+
+def test_reopen_a_finished_assessment(now, ana):
+    state = answer_all(start(now, ana), now, ana)
+    not_finished = say(state, "reopen", now, ana)
+    assert not_finished.state == state and "still open" in not_finished.replies[0].title
+    done = say(state, "finish", now, ana).state
+    reopened = say(done, "reopen", now, ana)
+    assert reopened.state.stage is Stage.REVIEW
+    back_blocked = say(done, "back", now, ana)
+    assert back_blocked.replies[0].tone is Tone.ERROR
+
+
+def test_answers_in_review_are_pointed_to_the_commands(now, ana):
+    state = answer_all(start(now, ana), now, ana)
+    result = say(state, "1", now, ana)
+    assert result.state == state and "Type finish, review, or edit N" in result.replies[0].title
+
+
+def test_status_help_resume_and_review_change_nothing(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:2])
+    status = say(state, "status", now, ana)
+    assert status.state == state
+    assert status.replies[0].title == "Churn model · question 3 of 8 · 2 of 8 answered"
+    assert "Blocking gaps: no production owner, no production budget, no measurable success metric" in status.replies[0].body
+    help_ = say(state, "help", now, ana)
+    assert "edit N" in help_.replies[0].body and help_.replies[1].question == "roi"
+    resume = step(state, events.Resume(by=ana), now)
+    assert resume.state == state and resume.replies[0].title == "Resuming Churn model at question 3 of 8."
+    review = say(state, "review", now, ana)
+    assert review.state == state and review.replies[0].tone is Tone.REVIEW
+
+
+def test_unknown_commands_get_the_help_text(now, ana):
+    state = start(now, ana)
+    result = say(state, "/frobnicate now", now, ana)
+    assert result.state == state
+    assert "'/frobnicate' is not a command" in result.replies[0].title
+    assert result.replies[1].title == "How this works"
+
+
+def test_a_form_submits_every_field_at_once(now, ana):
+    state = start(now, ana)
+    result = step(state, events.Submit(question="ownership", values={"owner": {"id": "U7", "name": "Kim"}, "budget": "50k USD", "time": "1 day a week"}, by=ana), now)
+    assert result.state.answers["ownership"].values["budget"] == {"amount": 50000, "currency": "USD"}
+    assert result.state.owner == Person(name="Kim", id="U7")
+    assert result.state.current.key == "data"  # answering another question does not move the cursor
+
+
+def test_a_form_with_errors_reports_each_field(now, ana):
+    state = start(now, ana)
+    result = step(state, events.Submit(question="roi", values={"statement": "", "target": "lower"}, by=ana), now)
+    assert result.state == state
+    assert set(result.replies[0].errors) == {"statement", "target"}
+
+
+def test_a_form_for_an_unknown_question_is_refused(now, ana):
+    state = start(now, ana)
+    result = step(state, events.Submit(question="vibes", values={}, by=ana), now)
+    assert result.state == state and result.replies[0].tone is Tone.ERROR
+
+
+def test_set_owner_and_sponsor(now, ana, bo):
+    state = answer_all(start(now, ana), now, ana, LINES[:5])
+    result = step(state, events.SetOwner(person=bo, by=ana), now)
+    values = result.state.answers["ownership"].values
+    assert values["owner"] == {"id": "U0BO", "name": "Bo Chen"} and values["budget"]["amount"] == 120000
+    assert result.state.owner == bo
+    fresh = step(start(now, ana), events.SetOwner(person=bo, by=ana), now).state
+    assert fresh.answers["ownership"].values == {"owner": {"id": "U0BO", "name": "Bo Chen"}, "budget": None, "time": None}
+    sponsored = step(state, events.SetSponsor(person=bo, by=ana), now)
+    assert sponsored.state.sponsor == bo and "sponsor" in sponsored.replies[0].title
