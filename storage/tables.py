@@ -69,9 +69,10 @@ class Assessment(SQLModel, table=True):
     channel: str = Field(max_length=200)
     thread: str | None = Field(default=None, max_length=200)
     project: str = Field(max_length=200)
-    started_by_id: int = Field(foreign_key="person.id")
-    sponsor_id: int | None = Field(default=None, foreign_key="person.id")
-    owner_id: int | None = Field(default=None, foreign_key="person.id")
+    # People belong to the workspace; deleting a workspace deletes them and all that refers to them.
+    started_by_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    sponsor_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    owner_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     stage: str = Field(max_length=16)
     cursor: int = 0
     skipped: list[str] = Field(default_factory=list, sa_type=JSON)
@@ -97,7 +98,7 @@ class Answer(SQLModel, table=True):
     question: str = Field(max_length=32)
     value: dict[str, Any] = Field(sa_type=JSON)
     score: float
-    answered_by_id: int = Field(foreign_key="person.id")
+    answered_by_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     answered_at: datetime = _when()
 
 
@@ -111,5 +112,5 @@ class AnswerChange(SQLModel, table=True):
     question: str = Field(max_length=32)
     old_value: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     new_value: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    changed_by_id: int = Field(foreign_key="person.id")
+    changed_by_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     changed_at: datetime = _when()

@@ -62,9 +62,9 @@ def upgrade() -> None:
     sa.Column('created_at', storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', storage.tables.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['owner_id'], ['person.id'], ),
-    sa.ForeignKeyConstraint(['sponsor_id'], ['person.id'], ),
-    sa.ForeignKeyConstraint(['started_by_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['owner_id'], ['person.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['sponsor_id'], ['person.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['started_by_id'], ['person.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -82,7 +82,7 @@ def upgrade() -> None:
     sa.Column('score', sa.Float(), nullable=False),
     sa.Column('answered_by_id', sa.Integer(), nullable=False),
     sa.Column('answered_at', storage.tables.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['answered_by_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['person.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('assessment_id', 'question')
@@ -96,7 +96,7 @@ def upgrade() -> None:
     sa.Column('changed_by_id', sa.Integer(), nullable=False),
     sa.Column('changed_at', storage.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['changed_by_id'], ['person.id'], ),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['person.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('answer_change', schema=None) as batch_op:
