@@ -9,9 +9,10 @@ from typing import TextIO
 from bot.bootstrap import App
 from conversations.commands import read
 from conversations.events import Resume
-from conversations.machine import validate_project
+from conversations.machine import Stage, validate_project
 from conversations.messages import Reply, Tone
 from conversations.people import Person
+from conversations.questions import TOTAL
 from conversations.service import Place
 
 PLACE = Place(platform="console", workspace="local", channel="terminal")
@@ -77,22 +78,31 @@ class Console:
         while True:
             line = await self.ask()
             if line is None or line.strip().lower() in QUIT:
-                self.say("Saved. Run 'preflight console' again to carry on where you stopped.")
+                await self._goodbye(assessment_id)
                 return 0
             replies = await self.app.assessments.handle(
                 assessment_id=assessment_id, event=read(line, by=self.user), now=self.app.clock()
             )
             self.show(replies)
 
+    async def _goodbye(self, assessment_id: int) -> None:
+        loaded = await self.app.store.load(assessment_id=assessment_id)
+        if loaded is not None and loaded.state.stage is Stage.FINISHED:
+            self.say("Finished and saved. 'preflight export' writes the results; 'preflight console' opens it again.")
+        elif loaded is not None and loaded.state.stage is Stage.ASKING:
+            self.say(f"Saved at question {loaded.state.cursor + 1} of {TOTAL}. Run 'preflight console' to carry on.")
+        else:
+            self.say("Saved. Run 'preflight console' to carry on and finish.")
+
     async def _open(self, *, project: str | None, sponsor: str | None) -> int | None:
-        """Start the named project, or offer the unfinished ones, or ask for a name."""
+        """Start the named project, or open a known one, or ask for a name."""
         sponsor_person = Person(name=sponsor.strip()) if sponsor and sponsor.strip() else None
         if project is None:
-            unfinished = await self.app.store.listing(platform=PLACE.platform, workspace=PLACE.workspace, unfinished_only=True)
-            if unfinished:
-                self.say("Unfinished assessments:")
-                self.say("\n".join(f"  {i}) {item}" for i, item in enumerate(unfinished, 1)))
-                question = "Type a number to carry on with one, or a project name to start a new one:"
+            known = await self.app.store.listing(platform=PLACE.platform, workspace=PLACE.workspace)
+            if known:
+                self.say("Assessments on this machine:")
+                self.say("\n".join(f"  {i}) {item}" for i, item in enumerate(known, 1)))
+                question = "Type a number to open one, or a project name to start a new one:"
             else:
                 self.say("Preflight: the AI execution readiness check, 8 questions.")
                 question = "Name the project to assess (e.g. Churn model):"
@@ -102,8 +112,8 @@ class Console:
                 if line is None or line.strip().lower() in QUIT:
                     return None
                 text = line.strip()
-                if unfinished and text.isdigit() and 1 <= int(text) <= len(unfinished):
-                    chosen = unfinished[int(text) - 1].id
+                if known and text.isdigit() and 1 <= int(text) <= len(known):
+                    chosen = known[int(text) - 1].id
                     replies = await self.app.assessments.handle(
                         assessment_id=chosen, event=Resume(by=self.user), now=self.app.clock()
                     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_SQLITE = "preflight.db"
@@ -53,6 +55,8 @@ def _check_sqlite_path(url: str) -> None:
     if path is None:
         return
     folder = path.resolve().parent
+    if folder.exists() and not folder.is_dir():
+        raise DatabaseError(f"Cannot create the database {path}: {folder} is a file, not a folder.")
     if not folder.is_dir():
         raise DatabaseError(f"Cannot create the database {path}: the folder {folder} does not exist.")
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
@@ -64,8 +68,10 @@ def _check_sqlite_path(url: str) -> None:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     try:
         backend = make_url(url).get_backend_name()
-    except Exception as e:
-        raise DatabaseError(f"DATABASE_URL is not a database URL I understand: {e}.") from None
+    except ArgumentError:
+        raise DatabaseError(f"DATABASE_URL is not a database URL: '{url[:80]}'.") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"DATABASE_URL must name SQLite or PostgreSQL, not '{backend}'.")
     if backend == "sqlite":
         _check_sqlite_path(url)
         # Writers queue for up to 30 s instead of failing at once.
@@ -79,7 +85,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    try:
+        return create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 10}, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as e:
+        raise DatabaseError(f"DATABASE_URL names a database I cannot use ({describe(url)}): {e}.") from None
 
 
 async def connect(url: str, *, migrate: bool = True) -> AsyncEngine:
@@ -116,6 +125,16 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 def _reason(e: BaseException) -> str:
-    original = getattr(e, "orig", None) or e.__cause__ or e
-    text_ = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
-    return text_[:300]
+    """The root cause, in words."""
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused (is the server running, and on that port?)."
+        if isinstance(seen, socket.gaierror):
+            return "the host name could not be found."
+        if isinstance(seen, (TimeoutError, asyncio.TimeoutError)):
+            return "the server did not answer in time."
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    original = getattr(e, "orig", None) or e
+    words = str(original).strip().splitlines()
+    return (words[0] if words else type(original).__name__)[:300]

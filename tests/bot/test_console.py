@@ -1,0 +1,161 @@
+"""The terminal chat end to end: the real command, piped answers, the rows it leaves behind."""
+
+import json
+import sqlite3
+
+import pytest
+
+EIGHT = [
+    "2; nightly batch, streaming planned",
+    "1; https://wiki.example.com/release",
+    "Cut monthly churn of SME customers; 6.1%; below 4%; 2099-06-30",
+    "3",
+    "none; not allocated; none",
+    "1,2",
+    "2",
+    "1; churn calls eat a third of the week",
+]
+
+
+def lines(*items):
+    return "\n".join(items) + "\n"
+
+
+def rows(tmp_path, query):
+    with sqlite3.connect(tmp_path / "preflight.db") as db:
+        return db.execute(query).fetchall()
+
+
+def test_eight_piped_answers_print_score_level_gaps_and_recommendations(preflight, tmp_path):
+    run = preflight("console", stdin=lines("Churn model", *EIGHT, "finish"))
+    assert run.code == 0, run.err
+    assert run.err == ""
+    assert "── Churn model: 56% · Needs work ──" in run.out
+    assert "Level: Needs work, set by the weakest pillar" in run.out
+    assert "Blocking gaps: no production owner, no production budget." in run.out
+    assert "- 4. Governance: Start the privacy, access-control and audit review now" in run.out
+    assert "- 6. Drift monitoring: Add outlier alerts, threshold alerts and retraining trigger" in run.out
+    assert "Finished and saved." in run.out
+    assert rows(tmp_path, "SELECT project, stage, answered, gaps FROM assessment") == [("Churn model", "finished", 8, "owner,budget")]
+    assert rows(tmp_path, "SELECT count(*) FROM answer")[0][0] == 8
+    assert rows(tmp_path, "SELECT count(*) FROM answer_change")[0][0] == 8
+
+
+def test_the_database_is_created_and_migrated_on_first_run(preflight, tmp_path):
+    assert not (tmp_path / "preflight.db").exists()
+    preflight("console", stdin=lines("Churn model"))
+    assert rows(tmp_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+
+
+def test_edit_changes_an_answer_and_keeps_the_history(preflight, tmp_path):
+    run = preflight("console", "--project", "Churn model", stdin=lines(*EIGHT[:3], "edit 2", "3", "status"))
+    assert run.code == 0, run.err
+    assert "Current answer: Defined stages, gate criteria, sign-offs · Link to the process: https://wiki.example.com/release" in run.out
+    assert "Churn model · question 4 of 8 · 3 of 8 answered" in run.out
+    history = rows(tmp_path, "SELECT question, old_value, new_value FROM answer_change WHERE question = 'process' ORDER BY id")
+    assert [(q, json.loads(old) if old else None, json.loads(new)) for q, old, new in history] == [
+        ("process", None, {"choice": "defined", "link": "https://wiki.example.com/release"}),
+        ("process", {"choice": "defined", "link": "https://wiki.example.com/release"}, {"choice": "improvised", "link": None}),
+    ]
+    assert rows(tmp_path, "SELECT value FROM answer WHERE question = 'process'") == [('{"choice": "improvised", "link": null}',)]
+
+
+def test_a_paused_assessment_resumes_in_a_new_process(preflight, tmp_path):
+    first = preflight("console", stdin=lines("Churn model", *EIGHT[:3], "quit"))
+    assert "Saved at question 4 of 8." in first.out
+    second = preflight("console", stdin=lines("1", *EIGHT[3:], "finish"))
+    assert "1) Churn model (question 4 of 8, 3 of 8 answered, 31%)" in second.out
+    assert "Resuming Churn model at question 4 of 8." in second.out
+    assert "── Churn model: 56% · Needs work ──" in second.out
+    assert rows(tmp_path, "SELECT count(*), min(stage) FROM assessment") == [(1, "finished")]
+
+
+def test_bad_project_names_are_refused_and_the_console_asks_again(preflight):
+    run = preflight("console", stdin=lines("", "x" * 500, "Churn model"))
+    assert "! A project needs a name, e.g. 'Churn model'." in run.out
+    assert "! Project names can have at most 80 characters; this one has 500." in run.out
+    assert "Readiness check for Churn model" in run.out
+
+
+def test_a_bad_project_name_on_the_command_line_exits_non_zero(preflight):
+    run = preflight("console", "--project", "   ")
+    assert run.code == 2 and "A project needs a name" in run.out and "Traceback" not in run.err
+
+
+def test_bad_input_gets_one_line_and_loses_nothing(preflight, tmp_path):
+    run = preflight(
+        "console",
+        "--project", "Churn model",
+        stdin=lines("7", "/frobnicate", EIGHT[0], EIGHT[1], EIGHT[2], EIGHT[3], "Dana; lots of money", "Dana; 120000", EIGHT[4], *EIGHT[5:]),
+    )
+    out = run.out
+    assert "! Data architecture: pick a number from 1 to 3: 1) Built for AI workloads" in out
+    assert "! '/frobnicate' is not a command I know." in out
+    assert "! Production budget: 'lots of money' is not an amount; write an amount with a currency" in out
+    assert "! Production budget: add a currency, e.g. '120000 EUR'." in out
+    assert "Traceback" not in out + run.err
+    assert rows(tmp_path, "SELECT count(*) FROM answer")[0][0] == 8
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("sqlite:////nonexistent-folder/preflight.db", "the folder /nonexistent-folder does not exist."),
+        ("sqlite:////etc/hostname/preflight.db", "/etc/hostname is a file, not a folder."),
+        ("postgresql://preflight:secret@127.0.0.1:1/preflight", "connection refused"),
+        ("mysql://localhost/preflight", "must name SQLite or PostgreSQL"),
+    ],
+)
+def test_an_unusable_database_is_one_human_line(preflight, url, message):
+    run = preflight("console", stdin=lines("Churn model"), env={"DATABASE_URL": url})
+    assert run.code == 1
+    assert run.err.startswith("preflight: ") and message in run.err
+    assert run.err.count("\n") == 1 and "secret" not in run.err
+
+
+def test_run_without_credentials_opens_the_console_and_says_how_to_connect(preflight):
+    run = preflight("run", stdin=lines("Churn model", "1", "quit"))
+    assert run.code == 0
+    first = run.out.splitlines()[0]
+    assert first.startswith("No Slack or Teams credentials set: opening the terminal chat.")
+    assert "SLACK_BOT_TOKEN" in first and "MICROSOFT_APP_ID" in first
+    assert "Saved answer 1" in run.out
+
+
+def test_db_upgrade(preflight, tmp_path):
+    run = preflight("db", "upgrade")
+    assert run.code == 0 and "up to date" in run.out
+    assert rows(tmp_path, "SELECT version_num FROM alembic_version") == [("0001",)]
+
+
+def test_export_in_every_format(preflight, tmp_path):
+    preflight("console", "--project", "Churn model", "--sponsor", "Sam Ortiz", stdin=lines(*EIGHT, "finish"))
+    preflight("console", "--project", "Fraud | model", stdin=lines("skip", "1"))
+
+    data = json.loads(preflight("export", "--format", "json").out)
+    assert [(d["project"], d["percent"], d["level"], d["gaps"], d["sponsor"]) for d in data] == [
+        ("Churn model", 56, "Needs work", ["owner", "budget"], "Sam Ortiz"),
+        ("Fraud | model", 12, "Not ready", ["owner", "budget", "roi"], None),
+    ]
+    assert data[0]["answers"]["monitoring"]["answer"] == "Accuracy drift, Data drift (2 of 5)"
+    assert data[1]["answers"]["data"]["skipped"] is True
+    assert data[0]["recommendations"][0]["question"] == "data"
+
+    csv_text = preflight("export", "--format", "csv").out
+    header, churn, fraud = csv_text.strip().splitlines()
+    assert header.startswith("id,platform,workspace,channel,project,sponsor,owner,stage,answered,score,percent,level,gaps,1_data_score")
+    assert ",Churn model,Sam Ortiz,,finished,8,4.5,56,Needs work,owner budget," in churn
+    assert "skipped" in fraud
+
+    md = preflight("export", "--format", "md").out
+    assert "## Churn model — 56%, Needs work" in md
+    assert "## Fraud \\| model — 12%, Not ready" in md
+    assert "| 6 | Drift monitoring | 0.5 | Accuracy drift, Data drift (2 of 5) |" in md
+
+    out = preflight("export", "--format", "md", "--output", str(tmp_path / "report.md"))
+    assert out.code == 0 and (tmp_path / "report.md").read_text() == md
+
+
+def test_export_to_an_unwritable_file_is_one_line(preflight):
+    run = preflight("export", "--output", "/nonexistent-folder/out.json")
+    assert run.code == 1 and run.err.startswith("preflight: Cannot write /nonexistent-folder/out.json")
