@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
@@ -17,7 +17,7 @@ from conversations.people import Person as PersonRef
 from conversations.questions import TOTAL
 from conversations.scoring import score
 from conversations.service import Listing, Loaded, Place
-from storage.tables import Answer, AnswerChange, Assessment, Person, Workspace
+from storage.tables import Answer, AnswerChange, Assessment, HandledRequest, Person, Workspace
 
 
 class SqlStore:
@@ -158,19 +158,63 @@ class SqlStore:
             if unfinished_only:
                 query = query.where(Assessment.stage != Stage.FINISHED.value)
             rows = (await session.exec(query)).all()
-        return [
-            Listing(
-                id=r.id or 0,
-                project=r.project,
-                stage=Stage(r.stage),
-                position=r.cursor + 1,
-                answered=r.answered,
-                percent=round(100 * r.total / TOTAL),
-                level=r.level,
-                gaps=tuple(g for g in r.gaps.split(",") if g),
+        return [_listing(r) for r in rows]
+
+    async def latest_in_channel(self, *, platform: str, workspace: str, channel: str) -> int | None:
+        """The assessment most recently started in a channel."""
+        async with self.session() as session:
+            query = (
+                select(Assessment.id)
+                .join(Workspace, Workspace.id == Assessment.workspace_id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace, Assessment.channel == channel)
+                .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+                .limit(1)
             )
-            for r in rows
-        ]
+            return (await session.exec(query)).first()
+
+    async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]:
+        """Assessments a person started, owns or sponsors."""
+        async with self.session() as session:
+            ids = select(Person.id).join(Workspace, Workspace.id == Person.workspace_id).where(
+                Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person
+            )
+            query = (
+                select(Assessment)
+                .where(or_(Assessment.started_by_id.in_(ids), Assessment.owner_id.in_(ids), Assessment.sponsor_id.in_(ids)))
+                .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+                .limit(50)
+            )
+            rows = (await session.exec(query)).all()
+        return [_listing(r) for r in rows]
+
+    async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
+        """Delete a workspace with its people, assessments, answers and history."""
+        async with self.session() as session:
+            deleted = await session.exec(
+                delete(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace)
+            )
+            await session.commit()
+            return deleted.rowcount > 0
+
+    async def delete_assessment(self, *, assessment_id: int) -> None:
+        async with self.session() as session:
+            await session.exec(delete(Assessment).where(Assessment.id == assessment_id))
+            await session.commit()
+
+    async def claim(self, *, key: str, now: datetime) -> bool:
+        """True the first time a delivery key is seen; False for a retry or a replay."""
+        async with self.session() as session:
+            inserted = await session.exec(
+                self._insert(HandledRequest).values(key=key[:200], handled_at=now).on_conflict_do_nothing()
+            )
+            await session.commit()
+            return inserted.rowcount == 1
+
+    async def release(self, *, key: str) -> None:
+        """Forget a delivery whose handling failed, so that Slack's retry is handled."""
+        async with self.session() as session:
+            await session.exec(delete(HandledRequest).where(HandledRequest.key == key[:200]))
+            await session.commit()
 
     async def history(self, *, assessment_id: int) -> list[AnswerChange]:
         async with self.session() as session:
@@ -248,3 +292,16 @@ def _loaded(row: Assessment, ws: Workspace, answers: dict[str, AnswerState], peo
     )
     place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
     return Loaded(id=row.id, state=state, version=row.version, place=place)
+
+
+def _listing(r: Assessment) -> Listing:
+    return Listing(
+        id=r.id or 0,
+        project=r.project,
+        stage=Stage(r.stage),
+        position=r.cursor + 1,
+        answered=r.answered,
+        percent=round(100 * r.total / TOTAL),
+        level=r.level,
+        gaps=tuple(g for g in r.gaps.split(",") if g),
+    )

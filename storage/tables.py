@@ -114,3 +114,15 @@ class AnswerChange(SQLModel, table=True):
     new_value: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     changed_by_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     changed_at: datetime = _when()
+
+
+class HandledRequest(SQLModel, table=True):
+    """A platform delivery already handled (a Slack event id, a button click, a form submission).
+
+    Retries and replays carry the same key, so they are recognised and not handled twice.
+    """
+
+    __tablename__ = "handled_request"
+
+    key: str = Field(primary_key=True, max_length=200)
+    handled_at: datetime = _when(index=True)

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.slack_install_tables  # noqa: F401  (these register the tables on SQLModel.metadata)
+import storage.tables  # noqa: F401
 
 config = context.config
 connection = config.attributes.get("connection")
