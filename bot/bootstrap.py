@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +26,7 @@ class App:
     store: SqlStore
     assessments: Assessments
     clock: Clock
+    slack_installations: Any = None  # the OAuth installation store, when Slack runs multi-workspace
 
     async def close(self) -> None:
         await self.engine.dispose()

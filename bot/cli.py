@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="preflight", description="The AI execution readiness check, in chat.")
     sub = p.add_subparsers(dest="command", metavar="command")
     sub.add_parser("run", help="the main job: every configured platform, or the terminal chat when none is")
+    serve = sub.add_parser("serve", help="the HTTP server for Slack (POST /slack/events) and the health check")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
     console = sub.add_parser("console", help="the assessment in the terminal (answers may be piped, one per line)")
     console.add_argument("--project", help="start a new assessment of this project straight away")
     console.add_argument("--sponsor", help="the sponsor of the new assessment")
@@ -44,13 +46,32 @@ async def _console(config: Config, *, project: str | None = None, sponsor: str |
 
 
 async def _run(config: Config) -> int:
-    if config.slack_configured or config.teams_configured:
-        raise Failure(
-            "Slack or Teams credentials are set, but this version serves only the terminal chat. "
-            "Unset them to use it."
-        )
+    if config.slack_configured:
+        return await _serve(config, port=config.port)
+    if config.teams_configured:
+        raise Failure("Teams credentials are set, but this version serves Slack and the terminal chat only.")
     print(f"No Slack or Teams credentials set: opening the terminal chat. {CONNECT_HINT}", flush=True)
     return await _console(config)
+
+
+async def _serve(config: Config, *, port: int) -> int:
+    from bot.server import routes, serve
+    from bot.slack.app import build
+
+    config.check()
+    app = await bootstrap(config)
+    try:
+        slack = build(app, config) if config.slack_configured else None
+        if slack is not None and config.slack_app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket = AsyncSocketModeHandler(slack, config.slack_app_token)
+            await socket.connect_async()
+            print("Connected to Slack over Socket Mode.", flush=True)
+        await serve(routes(app, slack=slack), port=port)
+    finally:
+        await app.close()
+    return 0
 
 
 async def _export(config: Config, *, fmt: str, output: Path | None) -> int:
@@ -80,6 +101,8 @@ async def _db_upgrade(config: Config) -> int:
 async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await _run(config)
+    if args.command == "serve":
+        return await _serve(config, port=args.port or config.port)
     if args.command == "console":
         return await _console(config, project=args.project, sponsor=args.sponsor)
     if args.command == "export":

@@ -33,6 +33,7 @@ class Config:
     microsoft_app_tenant_id: str | None = None
     microsoft_app_type: str | None = None
     teams_allow_anonymous: bool = False
+    encryption_key: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -59,14 +60,30 @@ class Config:
             microsoft_app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
             microsoft_app_type=get("MICROSOFT_APP_TYPE"),
             teams_allow_anonymous=get("TEAMS_ALLOW_ANONYMOUS") == "1",
+            encryption_key=get("PREFLIGHT_ENCRYPTION_KEY"),
         )
+
+    def check(self) -> None:
+        """Refuse settings that cannot work, with the fix in the message."""
+        if self.slack_oauth and not self.encryption_key:
+            raise ConfigError(
+                "SLACK_CLIENT_ID is set, so Slack tokens will be stored: set PREFLIGHT_ENCRYPTION_KEY to a long random "
+                "secret (e.g. the output of 'openssl rand -base64 32') so they are stored encrypted."
+            )
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            raise ConfigError("Set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for installs over OAuth, or neither.")
+        if (self.slack_bot_token or self.slack_client_id) and not self.slack_app_token and not self.slack_signing_secret:
+            raise ConfigError("Slack over HTTP needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
+        if self.slack_app_token and not self.slack_bot_token:
+            raise ConfigError("Socket Mode (SLACK_APP_TOKEN) also needs SLACK_BOT_TOKEN.")
+
+    @property
+    def slack_oauth(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def slack_configured(self) -> bool:
-        return bool(
-            self.slack_app_token
-            or (self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id))
-        )
+        return bool(self.slack_app_token or self.slack_bot_token or self.slack_client_id)
 
     @property
     def teams_configured(self) -> bool:

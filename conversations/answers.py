@@ -85,7 +85,7 @@ def parse_field(f: Field, given: Any) -> Any:
 
 
 def _blank(given: Any) -> bool:
-    return given is None or (isinstance(given, str) and given.strip().lower() in ("", "skip")) or given == []
+    return given is None or (isinstance(given, str) and given.strip().lower() in ("", "skip"))
 
 
 def _is_none_word(text: str) -> bool:

@@ -15,6 +15,8 @@ _SIMPLE = {
     "status": events.Status,
     "help": events.Help,
     "?": events.Help,
+    "resume": events.Resume,
+    "continue": events.Resume,
 }
 
 
@@ -22,6 +24,8 @@ def read(text: str, *, by: Person, question: str | None = None) -> events.Event:
     """Interpret one line: a command if it is one, otherwise an answer."""
     words = text.strip().split()
     low = [w.lower() for w in words]
+    if len(low) == 1 and low[0] in ("skip", "back"):
+        return _SIMPLE[low[0]](by=by, question=question)
     if len(low) == 1 and low[0] in _SIMPLE:
         return _SIMPLE[low[0]](by=by)
     if low and low[0] == "edit" and len(low) <= 2:

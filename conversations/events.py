@@ -43,11 +43,13 @@ class Confirm:
 @dataclass(frozen=True)
 class Skip:
     by: Person
+    question: str | None = None  # the question the user was looking at, when known
 
 
 @dataclass(frozen=True)
 class Back:
     by: Person
+    question: str | None = None
 
 
 @dataclass(frozen=True)

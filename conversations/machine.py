@@ -228,21 +228,37 @@ def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Rep
     return _accept(replace(state, pending=None), q, event.values, event.by, now)
 
 
+def _moved_on(state: State, question: str | None) -> list[Reply] | None:
+    """Someone else already moved past the question this button belonged to."""
+    if question is None or (state.stage is Stage.ASKING and state.current.key == question):
+        return None
+    number = BY_KEY[question].number if question in BY_KEY else "?"
+    return [prompts.Reply(title=f"Question {number} was already answered or skipped; this is where things stand."), _here(state)]
+
+
 def _skip(state: State, event: Skip, now: datetime) -> tuple[State, list[Reply]]:
+    stale = _moved_on(state, event.question)
+    if stale:
+        return state, stale
     if state.stage is not Stage.ASKING:
         return state, [prompts.error("Nothing to skip: all questions are answered or skipped."), _here(state)]
     q = state.current
     state = replace(state, pending=None)
     if q.key in state.answers:
-        note = prompts.Reply(title=f"Kept answer {q.number} as it was.")
+        note = prompts.Reply(title=f"Kept answer {q.number} as it was.", question=q.key)
     else:
         state = replace(state, skipped=state.skipped | {q.key})
-        note = prompts.Reply(title=f"Skipped question {q.number}: it stays open as a gap. Come back with 'edit {q.number}'.")
+        note = prompts.Reply(
+            title=f"Skipped question {q.number}: it stays open as a gap. Come back with 'edit {q.number}'.", question=q.key
+        )
     state, replies = _advance(state, now)
     return state, [note, *replies]
 
 
 def _back(state: State, event: Back, now: datetime) -> tuple[State, list[Reply]]:
+    stale = _moved_on(state, event.question)
+    if stale:
+        return state, stale
     if state.stage is Stage.FINISHED:
         return state, [prompts.error("This assessment is finished. Type 'edit N' to change answer N, or 'reopen'.")]
     if state.stage is Stage.REVIEW:

@@ -72,6 +72,16 @@ class NotFound(LookupError):
     pass
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a turn produced: the replies, and the assessment as it now stands."""
+
+    replies: tuple[Reply, ...]
+    state: State
+    place: Place
+    changed: bool
+
+
 class Assessments:
     """The service layer: load, step, save with optimistic concurrency, retry on conflict."""
 
@@ -90,7 +100,14 @@ class Assessments:
     async def handle(
         self, *, assessment_id: int, event: Event, now: datetime, workspace: str | None = None
     ) -> tuple[Reply, ...]:
-        """Apply an event; a concurrent writer makes us reload and apply it again to the newer state."""
+        outcome = await self.run(assessment_id=assessment_id, event=event, now=now, workspace=workspace)
+        return outcome.replies
+
+    async def run(self, *, assessment_id: int, event: Event, now: datetime, workspace: str | None = None) -> Outcome:
+        """Apply an event; a concurrent writer makes us reload and apply it again to the newer state.
+
+        With `workspace`, an assessment of any other workspace is NotFound.
+        """
         for _ in range(MAX_ATTEMPTS):
             loaded = await self.store.load(assessment_id=assessment_id, workspace=workspace)
             if loaded is None:
@@ -98,7 +115,8 @@ class Assessments:
             result = step(loaded.state, event, now)
             assert result.state is not None
             if result.state == loaded.state:
-                return result.replies
+                return Outcome(result.replies, loaded.state, loaded.place, changed=False)
             if await self.store.save(loaded=loaded, state=result.state, now=now):
-                return result.replies
-        return (prompts.error("Several people are answering at once; please send that again."),)
+                return Outcome(result.replies, result.state, loaded.place, changed=True)
+        busy = (prompts.error("Several people are answering at once; please send that again."),)
+        return Outcome(busy, loaded.state, loaded.place, changed=False)

@@ -1,0 +1,129 @@
+"""/readiness: start, status, list, owner, sponsor, help."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, Awaitable, Callable
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.bootstrap import App
+from bot.slack import blocks
+from bot.slack.delivery import Delivery, explain, notify
+from conversations import events
+from conversations.machine import validate_project
+from conversations.people import Person
+from conversations.questions import TOTAL
+from conversations.scoring import GAP_LABELS
+from conversations.service import Place
+
+PLATFORM = "slack"
+MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|([^>]*))?>$")
+MAX_LISTED = 20
+HELP = (
+    "*Preflight runs the AI execution readiness check with your team: "
+    f"{TOTAL} questions, a score, and reminders until owner, budget and ROI are in place.*\n"
+    "`/readiness start <project>` start the check for a project in this channel\n"
+    "`/readiness status` where this channel's check stands (only you see it)\n"
+    "`/readiness list` every check in this workspace\n"
+    "`/readiness owner @person` name the production owner\n"
+    "`/readiness sponsor @person` name the sponsor\n"
+    "`/readiness help` this help"
+)
+
+Once = Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[bool]]
+
+
+class SlashCommands:
+    def __init__(self, *, core: App, once: Once) -> None:
+        self.core = core
+        self.once = once
+
+    async def __call__(self, ack: AsyncAck, command: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+        sub, _, arg = (command.get("text") or "").strip().partition(" ")
+        sub, arg = sub.lower(), arg.strip()
+        user = Person(name=command.get("user_name") or command["user_id"], id=command["user_id"])
+        team, channel = command["team_id"], command["channel_id"]
+        key = f"cmd:{team}:{command.get('trigger_id')}"
+
+        if sub in ("", "help"):
+            await ack(text=HELP)
+            return
+        if sub == "start":
+            problem = "Name the project, e.g. `/readiness start Churn model`." if not arg else validate_project(arg)
+            if problem:
+                await ack(text=f"{blocks.escape(problem)}\n\n{HELP}")
+                return
+            await ack()
+            await self.once(key, lambda: self.start(client=client, respond=respond, team=team, channel=channel, user=user, project=arg))
+            return
+        if sub in ("owner", "sponsor"):
+            mention = MENTION.match(arg)
+            if not mention:
+                await ack(text=f"Name the person with @, e.g. `/readiness {sub} @dana`.\n\n{HELP}")
+                return
+            await ack()
+            person = Person(name=mention.group(2) or mention.group(1), id=mention.group(1))
+            event = events.SetOwner(person=person, by=user) if sub == "owner" else events.SetSponsor(person=person, by=user)
+            await self.once(key, lambda: self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=event))
+            return
+        if sub == "status":
+            await ack()
+            await self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=events.Status(by=user))
+            return
+        if sub == "list":
+            await ack()
+            await respond(text=await self.listing(team=team), response_type="ephemeral")
+            return
+        await ack(text=f"I don't know `/readiness {blocks.escape(blocks.clip(sub, 40))}`.\n\n{HELP}")
+
+    async def start(self, *, client: AsyncWebClient, respond: AsyncRespond, team: str, channel: str, user: Person, project: str) -> None:
+        place = Place(platform=PLATFORM, workspace=team, channel=channel)
+        assessment_id, replies = await self.core.assessments.start(place=place, project=project, by=user, now=self.core.clock())
+        assert assessment_id is not None
+        loaded = await self.core.store.load(assessment_id=assessment_id)
+        assert loaded is not None
+        try:
+            posted = await client.chat_postMessage(
+                channel=channel,
+                text=blocks.card_text(loaded.state),
+                blocks=blocks.card_blocks(loaded.state, assessment_id=assessment_id),
+            )
+        except SlackApiError as e:
+            await self.core.store.delete_assessment(assessment_id=assessment_id)  # nothing was answered yet
+            text = explain(e).replace(" Everything answered so far is saved.", "")
+            await notify(client=client, respond=respond, channel=channel, user=user, text=f"I could not start the check here. {text}")
+            return
+        await self.core.store.set_thread(assessment_id=assessment_id, thread=posted["ts"])
+        delivery = Delivery(client=client, assessment_id=assessment_id, place=replace(place, thread=posted["ts"]), user=user, respond=respond)
+        await delivery.show(replies)
+
+    async def in_channel(
+        self, *, client: AsyncWebClient, respond: AsyncRespond, team: str, channel: str, user: Person, event: events.Event
+    ) -> None:
+        """Apply an event to the channel's latest assessment."""
+        found = await self.core.store.latest_in_channel(platform=PLATFORM, workspace=team, channel=channel)
+        if found is None:
+            await respond(text="There is no readiness check in this channel yet. Start one with `/readiness start <project>`.", response_type="ephemeral")
+            return
+        outcome = await self.core.assessments.run(assessment_id=found, event=event, now=self.core.clock(), workspace=team)
+        if isinstance(event, events.Status):
+            await respond(text="\n".join(blocks.escape(r.text) for r in outcome.replies), response_type="ephemeral")
+            return
+        delivery = Delivery(client=client, assessment_id=found, place=outcome.place, user=user, respond=respond)
+        await delivery.show(outcome.replies, state=outcome.state if outcome.changed else None)
+
+    async def listing(self, *, team: str) -> str:
+        listed = await self.core.store.listing(platform=PLATFORM, workspace=team)
+        if not listed:
+            return "No readiness checks in this workspace yet. Start one with `/readiness start <project>`."
+        lines = [f"*Readiness checks in this workspace ({len(listed)})*"]
+        for item in listed[:MAX_LISTED]:
+            gaps = ", ".join(GAP_LABELS[g] for g in item.gaps) or "no blocking gaps"
+            lines.append(f"• {blocks.escape(str(item))} · {item.level} · {gaps}")
+        if len(listed) > MAX_LISTED:
+            lines.append(f"…and {len(listed) - MAX_LISTED} more (`preflight export` has them all).")
+        return blocks.clip("\n".join(lines), blocks.MAX_TEXT)

@@ -1,0 +1,103 @@
+"""A question as a modal, and a submitted modal back to form values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from bot.slack.blocks import clip
+from conversations.answers import format_money
+from conversations.questions import BY_KEY, MAX_TEXT, Field, Kind, Question
+
+CALLBACK = "pf_answer_form"
+MULTILINE = {"notes", "problem", "statement"}
+
+
+def _plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit)}
+
+
+def _option(label: str, key: str) -> dict[str, Any]:
+    return {"text": _plain(label), "value": key}
+
+
+def _element(f: Field, current: Any) -> dict[str, Any]:
+    if f.kind is Kind.CHOICE:
+        element: dict[str, Any] = {"type": "radio_buttons", "options": [_option(o.label, o.key) for o in f.options]}
+        chosen = next((o for o in f.options if o.key == current), None)
+        if chosen:
+            element["initial_option"] = _option(chosen.label, chosen.key)
+    elif f.kind is Kind.CHECKLIST:
+        element = {"type": "checkboxes", "options": [_option(o.label, o.key) for o in f.options]}
+        ticked = [_option(o.label, o.key) for o in f.options if o.key in (current or [])]
+        if ticked:
+            element["initial_options"] = ticked
+    elif f.kind is Kind.PERSON:
+        element = {"type": "users_select", "placeholder": _plain("Pick a person")}
+        if current and current.get("id"):
+            element["initial_user"] = current["id"]
+    elif f.kind is Kind.DATE:
+        element = {"type": "datepicker"}
+        if current:
+            element["initial_date"] = current
+    else:
+        element = {"type": "plain_text_input", "multiline": f.key in MULTILINE, "max_length": MAX_TEXT}
+        if f.hint:
+            element["placeholder"] = _plain(f.hint, 150)
+        shown = format_money(current) if f.kind is Kind.MONEY and current else current
+        if shown:
+            element["initial_value"] = clip(str(shown), MAX_TEXT)
+    element["action_id"] = "value"
+    return element
+
+
+def modal(q: Question, *, current: Mapping[str, Any] | None, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The form for one question, filled with the current answer."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(f"*{q.text}*\n{q.help}", 3000)}},
+    ]
+    for f in q.fields:
+        block = {
+            "type": "input",
+            "block_id": f.key,
+            "label": _plain(f.label, 2000),
+            "element": _element(f, (current or {}).get(f.key)),
+            # Ticking nothing is an answer ("none in place"), which a required checkbox group cannot give.
+            "optional": not f.required or f.kind is Kind.CHECKLIST,
+        }
+        if f.kind is Kind.MONEY:
+            block["hint"] = _plain("An amount with a currency, e.g. 120000 EUR, or 'not allocated'", 2000)
+        blocks.append(block)
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK,
+        "private_metadata": json.dumps(dict(metadata), separators=(",", ":")),
+        "title": _plain(f"Question {q.number} of 8", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": blocks,
+    }
+
+
+def submitted(q: Question, state_values: Mapping[str, Mapping[str, Any]], *, names: Mapping[str, str]) -> dict[str, Any]:
+    """Form values by field key, in the shapes the core reads."""
+    raw: dict[str, Any] = {}
+    for f in q.fields:
+        element = (state_values.get(f.key) or {}).get("value") or {}
+        kind = element.get("type")
+        if kind in ("radio_buttons", "static_select"):
+            raw[f.key] = (element.get("selected_option") or {}).get("value")
+        elif kind == "checkboxes":
+            raw[f.key] = [o["value"] for o in element.get("selected_options") or []]
+        elif kind == "users_select":
+            user = element.get("selected_user")
+            raw[f.key] = {"id": user, "name": names.get(user, user)} if user else None
+        elif kind == "datepicker":
+            raw[f.key] = element.get("selected_date")
+        else:
+            raw[f.key] = element.get("value")
+    return raw
+
+
+def question_of(metadata: Mapping[str, Any]) -> Question | None:
+    return BY_KEY.get(str(metadata.get("q")))

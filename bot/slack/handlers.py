@@ -1,0 +1,235 @@
+"""Bolt listeners: Slack payloads in, neutral events to the core, Block Kit out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any, Awaitable, Callable
+
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.bootstrap import App
+from bot.slack import blocks, forms, home
+from bot.slack.commands import SlashCommands
+from bot.slack.delivery import Delivery, explain, notify
+from conversations import events
+from conversations.commands import read
+from conversations.messages import Tone
+from conversations.people import Person
+from conversations.service import NotFound
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+NOT_FOUND = "That assessment no longer exists here."
+
+
+def person_of(user: dict[str, Any]) -> Person:
+    return Person(name=user.get("name") or user.get("username") or user.get("id", "someone"), id=user.get("id"))
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id") or ""
+
+
+def _parse(raw: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class Handlers:
+    def __init__(self, *, core: App) -> None:
+        self.core = core
+        self.commands = SlashCommands(core=core, once=self.once)
+
+    async def once(self, key: str, work: Callable[[], Awaitable[Any]]) -> bool:
+        """Run `work` for the first delivery of `key`; a retry or replay does nothing."""
+        if not await self.core.store.claim(key=key, now=self.core.clock()):
+            log.info("duplicate delivery %s ignored", key)
+            return False
+        try:
+            await work()
+        except BaseException:
+            await self.core.store.release(key=key)  # a real failure: Slack's retry is handled
+            raise
+        return True
+
+    async def turn(
+        self,
+        *,
+        client: AsyncWebClient,
+        team: str,
+        assessment_id: int,
+        event: events.Event,
+        user: Person,
+        respond: AsyncRespond | None,
+        source_ts: str | None = None,
+    ) -> None:
+        try:
+            outcome = await self.core.assessments.run(
+                assessment_id=assessment_id, event=event, now=self.core.clock(), workspace=team
+            )
+        except NotFound:
+            await notify(client=client, respond=respond, channel=None, user=user, text=NOT_FOUND)
+            return
+        delivery = Delivery(client=client, assessment_id=assessment_id, place=outcome.place, user=user, respond=respond, source_ts=source_ts)
+        replies = outcome.replies
+        if replies and replies[0].tone is Tone.ERROR:
+            replies = replies[:1]  # the question is already on screen; say only what was wrong
+        await delivery.show(replies, state=outcome.state if outcome.changed else None)
+
+    # -- buttons ---------------------------------------------------------------
+
+    async def choice(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        data = _parse(action.get("value", ""))
+        user, team = person_of(body["user"]), _team(body)
+        question, choice = str(data.get("q", "")), str(data.get("v", ""))
+
+        async def work() -> None:
+            current = await self._current_values(team=team, assessment_id=_id(data), question=question)
+            values = {**(current or {}), "choice": choice}
+            await self.turn(
+                client=client, team=team, assessment_id=_id(data), user=user, respond=respond,
+                event=events.Submit(question=question, values=values, by=user), source_ts=_message_ts(body),
+            )
+
+        await self.once(f"act:{team}:{body.get('trigger_id')}:{action.get('action_id')}", work)
+
+    async def command_button(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        if action.get("type") == "static_select":
+            data = _parse((action.get("selected_option") or {}).get("value", ""))
+        else:
+            data = _parse(action.get("value", ""))
+        user, team = person_of(body["user"]), _team(body)
+        text = str(data.get("c", ""))
+        event = read(text, by=user, question=data.get("q"))
+        source = _message_ts(body) if text in ("skip",) else None
+
+        async def work() -> None:
+            await self.turn(
+                client=client, team=team, assessment_id=_id(data), user=user, respond=respond,
+                event=event, source_ts=source,
+            )
+
+        await self.once(f"act:{team}:{body.get('trigger_id')}:{action.get('action_id')}", work)
+
+    async def open_form(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+        await ack()
+        data = _parse(action.get("value", ""))
+        user, team = person_of(body["user"]), _team(body)
+        q = forms.question_of(data)
+        assessment_id = _id(data)
+        loaded = await self.core.store.load(assessment_id=assessment_id, workspace=team)
+        if q is None or loaded is None:
+            await notify(client=client, respond=respond, channel=None, user=user, text=NOT_FOUND)
+            return
+        current = loaded.state.answers.get(q.key)
+        metadata = {"a": assessment_id, "q": q.key, "m": _message_ts(body)}
+        view = forms.modal(q, current=current.values if current else None, metadata=metadata)
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as e:
+            await notify(client=client, respond=respond, channel=loaded.place.channel, user=user, text=explain(e))
+
+    # -- the form --------------------------------------------------------------
+
+    async def form_submitted(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+        metadata = _parse(view.get("private_metadata", ""))
+        q = forms.question_of(metadata)
+        user, team = person_of(body["user"]), _team(body)
+        if q is None:
+            await ack()
+            return
+        raw = forms.submitted(q, view.get("state", {}).get("values", {}), names={})
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
+        key = f"view:{team}:{view.get('id')}:{digest}"
+        if not await self.core.store.claim(key=key, now=self.core.clock()):
+            await ack()
+            return
+        try:
+            outcome = await self.core.assessments.run(
+                assessment_id=_id(metadata), event=events.Submit(question=q.key, values=raw, by=user),
+                now=self.core.clock(), workspace=team,
+            )
+        except NotFound:
+            await self.core.store.release(key=key)
+            await ack(response_action="errors", errors={q.fields[0].key: NOT_FOUND})
+            return
+        except BaseException:
+            await self.core.store.release(key=key)
+            raise
+        first = outcome.replies[0] if outcome.replies else None
+        if first is not None and first.tone is Tone.ERROR and first.errors:
+            await self.core.store.release(key=key)  # nothing was saved: the corrected form must go through
+            keys = {f.key for f in q.fields}
+            errors = {(k if k in keys else q.fields[0].key): blocks.clip(m, 150) for k, m in first.errors.items()}
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        delivery = Delivery(
+            client=client, assessment_id=_id(metadata), place=outcome.place, user=user, source_ts=metadata.get("m")
+        )
+        await delivery.show(outcome.replies, state=outcome.state if outcome.changed else None)
+
+    # -- events ----------------------------------------------------------------
+
+    async def home_opened(self, event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        team = context.team_id or _team(body)
+
+        async def work() -> None:
+            listed = await self.core.store.for_person(platform=PLATFORM, workspace=team, person=event["user"])
+            await client.views_publish(user_id=event["user"], view=home.view(listed))
+
+        await self.once(f"evt:{body.get('event_id')}", work)
+
+    async def uninstalled(self, body: dict, context: AsyncBoltContext, ack: AsyncAck | None = None) -> None:
+        team = context.team_id or _team(body)
+
+        async def work() -> None:
+            store = self.core.slack_installations
+            if store is not None:
+                await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
+            await self.core.store.delete_workspace(platform=PLATFORM, workspace=team)
+
+        await self.once(f"evt:{body.get('event_id')}", work)
+
+    async def tokens_revoked(self, body: dict, event: dict, context: AsyncBoltContext) -> None:
+        team = context.team_id or _team(body)
+        tokens = event.get("tokens") or {}
+
+        async def work() -> None:
+            store = self.core.slack_installations
+            if store is not None:
+                for user_id in tokens.get("oauth") or []:
+                    await store.async_delete_installation(enterprise_id=context.enterprise_id, team_id=team, user_id=user_id)
+            if tokens.get("bot"):
+                if store is not None:
+                    await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
+                await self.core.store.delete_workspace(platform=PLATFORM, workspace=team)
+
+        await self.once(f"evt:{body.get('event_id')}", work)
+
+    async def _current_values(self, *, team: str, assessment_id: int, question: str) -> dict[str, Any] | None:
+        loaded = await self.core.store.load(assessment_id=assessment_id, workspace=team)
+        if loaded is None or question not in loaded.state.answers:
+            return None
+        return dict(loaded.state.answers[question].values)
+
+
+def _message_ts(body: dict[str, Any]) -> str | None:
+    return (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get("ts")
+
+
+def _id(data: dict[str, Any]) -> int:
+    """The assessment id a button carries; anything forged or malformed finds nothing."""
+    raw = data.get("a")
+    return raw if isinstance(raw, int) and 0 < raw < 2**31 else 0

@@ -1,0 +1,133 @@
+"""A Slack Web API on loopback: records every call and answers like Slack, or with the errors a test asks for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Failure:
+    error: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.url = ""
+        self._ts = 1700000000
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Event()
+        self.installed_team = "T1"
+
+    # -- control ---------------------------------------------------------------
+
+    def fail(self, method: str, error: str = "", *, status: int = 200, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        self.failures.setdefault(method, []).extend(Failure(error, status, headers or {}) for _ in range(times))
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    def count(self, method: str) -> int:
+        return len(self.of(method))
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while self.count(method) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"expected {count} call(s) to {method}, got {self.count(method)}: {[c[0] for c in self.calls]}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.2))
+            except asyncio.TimeoutError:
+                pass
+        return self.of(method)
+
+    async def settle(self, quiet: float = 0.3) -> None:
+        """Wait until no call has arrived for `quiet` seconds (work after the ack has finished)."""
+        seen = -1
+        while seen != len(self.calls):
+            seen = len(self.calls)
+            await asyncio.sleep(quiet)
+
+    # -- server ----------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/respond/{id}", self._respond)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/api/"
+        self.base = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def _record(self, method: str, params: dict[str, Any]) -> None:
+        self.calls.append((method, params))
+        self._changed.set()
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        self._record("response_url", await request.json())
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = dict(await request.post())
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        params["_token"] = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self._record(method, params)
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            if failure.status != 200:
+                return web.json_response({"ok": False, "error": failure.error or "internal_error"}, status=failure.status, headers=failure.headers)
+            return web.json_response({"ok": False, "error": failure.error})
+        answer = self._answer(method, params)
+        if method == "chat.postMessage":
+            params["_ts"] = answer["ts"]  # so tests can follow a message through its updates
+        return web.json_response(answer)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "team_id": self.installed_team, "team": "Acme", "user_id": "UBOT", "user": "preflight", "bot_id": "BBOT", "url": "https://acme.slack.com/"}
+        if method in ("chat.postMessage", "chat.update"):
+            ts = params.get("ts") or self._next_ts()
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts, "blocks": params.get("blocks")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method in ("views.open", "views.publish"):
+            return {"ok": True, "view": {**(params.get("view") or {}), "id": f"V{self._next_ts()}"}}
+        if method == "users.info":
+            return {"ok": True, "user": {"id": params.get("user"), "name": "someone", "tz": "Europe/Berlin"}}
+        if method == "oauth.v2.access":
+            return {
+                "ok": True, "app_id": "A1", "authed_user": {"id": "UINSTALLER"}, "scope": "commands,chat:write,users:read",
+                "token_type": "bot", "access_token": "xoxb-installed-secret-token", "bot_user_id": "UBOT",
+                "team": {"id": "T9", "name": "Globex"}, "enterprise": None, "is_enterprise_install": False,
+            }
+        return {"ok": True}
+
+    def _next_ts(self) -> str:
+        self._ts += 1
+        return f"{self._ts}.000100"
