@@ -322,3 +322,14 @@ def test_set_owner_and_sponsor(now, ana, bo):
     assert fresh.answers["ownership"].values == {"owner": {"id": "U0BO", "name": "Bo Chen"}, "budget": None, "time": None}
     sponsored = step(state, events.SetSponsor(person=bo, by=ana), now)
     assert sponsored.state.sponsor == bo and "sponsor" in sponsored.replies[0].title
+
+
+def test_a_skip_or_back_pressed_on_an_old_question_changes_nothing(now, ana, bo):
+    state = start(now, ana)
+    moved = say(state, "1", now, ana).state  # question 1 answered: question 2 is current
+    for event in (events.Skip(by=bo, question="data"), events.Back(by=bo, question="data")):
+        result = step(moved, event, now)
+        assert result.state == moved
+        assert result.replies[0].title == "Question 1 was already answered or skipped; this is where things stand."
+        assert result.replies[1].question == "process"
+    assert step(moved, events.Skip(by=bo, question="process"), now).state.skipped == {"process"}
