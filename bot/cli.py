@@ -62,13 +62,17 @@ async def _serve(config: Config, *, port: int) -> int:
     app = await bootstrap(config)
     try:
         slack = build(app, config) if config.slack_configured else None
+        socket = None
         if slack is not None and config.slack_app_token:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+            from bot.slack.app import connect_socket_mode
 
-            socket = AsyncSocketModeHandler(slack, config.slack_app_token)
-            await socket.connect_async()
+            socket = await connect_socket_mode(slack, app_token=config.slack_app_token)
             print("Connected to Slack over Socket Mode.", flush=True)
-        await serve(routes(app, slack=slack), port=port)
+        try:
+            await serve(routes(app, slack=slack), port=port)
+        finally:
+            if socket is not None:
+                await socket.close_async()
     finally:
         await app.close()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -73,6 +74,13 @@ def build(core: App, config: Config) -> AsyncApp:
         )
     wire(bolt, Handlers(core=core))
     return bolt
+
+
+async def connect_socket_mode(bolt: AsyncApp, *, app_token: str) -> AsyncSocketModeHandler:
+    """Receive Slack's requests over a WebSocket (no public URL); the same listeners answer them."""
+    handler = AsyncSocketModeHandler(bolt, app_token)
+    await handler.connect_async()
+    return handler
 
 
 def wire(bolt: AsyncApp, handlers: Handlers) -> None:

@@ -1,0 +1,30 @@
+"""Socket Mode: the same listeners, reached over a WebSocket instead of HTTP."""
+
+from bot.bootstrap import bootstrap
+from bot.slack.app import build, connect_socket_mode
+from tests.bot.slack.conftest import slack_config, text_of
+from tests.conftest import NOW
+
+
+async def test_a_slash_command_over_socket_mode_is_acked_and_answered(tmp_path, api):
+    config = slack_config(tmp_path, api, SLACK_APP_TOKEN="xapp-test", SLACK_SIGNING_SECRET="")
+    config.check()
+    core = await bootstrap(config, clock=lambda: NOW)
+    handler = await connect_socket_mode(build(core, config), app_token="xapp-test")
+    try:
+        await api.wait_for("socket.connected")
+        assert api.of("apps.connections.open")[0]["_token"] == "xapp-test"
+        await api.push({
+            "envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+            "payload": {
+                "team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness",
+                "text": "start Churn model", "trigger_id": "t-socket", "response_url": f"{api.base}/respond/1",
+            },
+        })
+        posts = await api.wait_for("chat.postMessage", 3)
+        assert "AI readiness: Churn model" in text_of(posts[0])
+        acks = await api.wait_for("socket.ack")
+        assert acks[0]["envelope_id"] == "env-1"
+    finally:
+        await handler.close_async()
+        await core.close()
