@@ -31,6 +31,9 @@ def read(text: str, *, by: Person, question: str | None = None) -> events.Event:
     if low and low[0] == "edit" and len(low) <= 2:
         number = int(low[1]) if len(low) == 2 and low[1].isdigit() else None
         return events.Edit(number=number, by=by)
+    if low and low[0] == "snooze" and len(low) <= 2:
+        days = int(low[1]) if len(low) == 2 and low[1].isdigit() else None
+        return events.Snooze(days=days, by=by)
     if low and low[0].startswith("/"):
         return events.Unknown(text=text, by=by)
     if len(low) == 1 and low[0] in ("yes", "y", "no", "n"):

@@ -101,6 +101,14 @@ class SetSponsor:
 
 
 @dataclass(frozen=True)
+class Snooze:
+    """Pause reminders for a number of days."""
+
+    days: int | None
+    by: Person
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Something that looked like a command but is not one."""
 
@@ -110,5 +118,5 @@ class Unknown:
 
 Event = (
     Start | Say | Submit | Confirm | Skip | Back | Edit | Review | Finish | Reopen | Status | Help | Resume
-    | SetOwner | SetSponsor | Unknown
+    | SetOwner | SetSponsor | Snooze | Unknown
 )

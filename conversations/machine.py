@@ -11,7 +11,7 @@ A step never raises on bad input: it returns the state unchanged and an error re
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Mapping
 
@@ -31,6 +31,7 @@ from conversations.events import (
     SetOwner,
     SetSponsor,
     Skip,
+    Snooze,
     Start,
     Status,
     Submit,
@@ -75,6 +76,7 @@ class State:
     pending: Pending | None = None
     sponsor: Person | None = None
     finished_at: datetime | None = None
+    snoozed_until: datetime | None = None
 
     @property
     def current(self) -> Question:
@@ -333,8 +335,20 @@ def _unknown(state: State, event: Unknown, now: datetime) -> tuple[State, list[R
     return state, [prompts.error(f"'{command}' is not a command I know."), prompts.help_reply(), _here(state)]
 
 
+MAX_SNOOZE_DAYS = 90
+
+
+def _snooze(state: State, event: Snooze, now: datetime) -> tuple[State, list[Reply]]:
+    if event.days is None or not 1 <= event.days <= MAX_SNOOZE_DAYS:
+        return state, [prompts.error(f"Snooze for how many days? A number from 1 to {MAX_SNOOZE_DAYS}, e.g. 'snooze 7'.")]
+    until = now + timedelta(days=event.days)
+    snoozed = replace(state, snoozed_until=until)
+    return snoozed, [prompts.Reply(title=f"Reminders for {state.project} are paused until {until:%a %d %b %Y}.")]
+
+
 _HANDLERS = {
     Unknown: _unknown,
+    Snooze: _snooze,
     Say: _say,
     Submit: _submit,
     Confirm: _confirm,

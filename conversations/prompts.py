@@ -12,7 +12,8 @@ from conversations.scoring import GAP_LABELS, Scorecard, score
 HELP = (
     "Answer each question on one line; separate its parts with ';' (the question shows an example).\n"
     "Commands: back (previous question) · skip (leave it open as a gap) · edit N (change answer N) · "
-    "review (all answers so far) · finish · reopen (change a finished assessment) · status · help"
+    "review (all answers so far) · finish · reopen (change a finished assessment) · snooze N (pause reminders "
+    "for N days) · status · help"
 )
 
 

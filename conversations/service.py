@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -32,6 +32,7 @@ class Loaded:
     state: State
     version: int
     place: Place
+    gaps_since: dict[str, str] = field(default_factory=dict)  # gap -> ISO time it opened
 
 
 @dataclass(frozen=True)

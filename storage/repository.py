@@ -44,6 +44,8 @@ class SqlStore:
                 started_by_id=people[state.started_by.key],
                 created_at=now,
                 updated_at=now,
+                next_reminder_at=now,
+                gaps_since=_gaps_since(state, {}, now),
                 **self._columns(state, people),
             )
             session.add(row)
@@ -102,7 +104,13 @@ class SqlStore:
             bumped = await session.exec(
                 update(Assessment)
                 .where(Assessment.id == loaded.id, Assessment.version == loaded.version)
-                .values(version=loaded.version + 1, updated_at=now, **self._columns(state, people))
+                .values(
+                    version=loaded.version + 1,
+                    updated_at=now,
+                    next_reminder_at=now,  # the scheduler looks again at anything that changed
+                    gaps_since=_gaps_since(state, loaded.gaps_since, now),
+                    **self._columns(state, people),
+                )
             )
             if bumped.rowcount != 1:
                 await session.rollback()
@@ -237,6 +245,7 @@ class SqlStore:
             "sponsor_id": people[state.sponsor.key] if state.sponsor else None,
             "owner_id": people[owner.key] if owner else None,
             "finished_at": state.finished_at,
+            "snoozed_until": state.snoozed_until,
             "answered": card.answered,
             "total": card.total,
             "level": card.level.value,
@@ -289,9 +298,10 @@ def _loaded(row: Assessment, ws: Workspace, answers: dict[str, AnswerState], peo
         pending=Pending(**row.pending) if row.pending else None,
         sponsor=_ref(people[row.sponsor_id]) if row.sponsor_id else None,
         finished_at=row.finished_at,
+        snoozed_until=row.snoozed_until,
     )
     place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
-    return Loaded(id=row.id, state=state, version=row.version, place=place)
+    return Loaded(id=row.id, state=state, version=row.version, place=place, gaps_since=dict(row.gaps_since or {}))
 
 
 def _listing(r: Assessment) -> Listing:
@@ -305,3 +315,8 @@ def _listing(r: Assessment) -> Listing:
         level=r.level,
         gaps=tuple(g for g in r.gaps.split(",") if g),
     )
+
+
+def _gaps_since(state: State, before: dict[str, str], now: datetime) -> dict[str, str]:
+    """When each open blocking gap opened: kept while it stays open, dropped once closed."""
+    return {gap: before.get(gap, now.isoformat()) for gap in score(state.values).gaps}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Index, TypeDecorator, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -42,6 +42,16 @@ class Workspace(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     name: str | None = Field(default=None, max_length=200)
     created_at: datetime = _when()
+    # Reminder and digest settings (conversations.schedule.Settings); times are "HH:MM" local.
+    tz: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
+    nudge_every: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
+    nudge_at: str = Field(default="10:00", max_length=5, sa_column_kwargs={"server_default": "10:00"})
+    work_start: str = Field(default="09:00", max_length=5, sa_column_kwargs={"server_default": "09:00"})
+    work_end: str = Field(default="18:00", max_length=5, sa_column_kwargs={"server_default": "18:00"})
+    stall_hours: int = Field(default=24, sa_column_kwargs={"server_default": "24"})
+    escalate_after: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    digest_weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    digest_at: str = Field(default="09:00", max_length=5, sa_column_kwargs={"server_default": "09:00"})
 
 
 class Person(SQLModel, table=True):
@@ -52,6 +62,8 @@ class Person(SQLModel, table=True):
     external_id: str = Field(max_length=200)  # platform user id, or "name:<lowercased name>"
     name: str = Field(max_length=200)
     tz: str | None = Field(default=None, max_length=64)
+    tz_checked_at: datetime | None = _when(default=None)
+    next_digest_at: datetime | None = _when(default=None, index=True)
     updated_at: datetime = _when()
 
 
@@ -86,6 +98,14 @@ class Assessment(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
     finished_at: datetime | None = _when(default=None)
+    # Reminders: when to look at this assessment again, and what was sent since the last change.
+    snoozed_until: datetime | None = _when(default=None)
+    next_reminder_at: datetime | None = _when(default=None, index=True)
+    last_reminded_at: datetime | None = _when(default=None)
+    reminders_since_change: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    escalated: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    gaps_since: dict[str, str] = Field(default_factory=dict, sa_type=JSON)  # gap -> ISO time it opened
+    digested_total: float | None = None  # the score in the sponsor's last digest
 
 
 class Answer(SQLModel, table=True):
@@ -126,3 +146,25 @@ class HandledRequest(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     handled_at: datetime = _when(index=True)
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder or digest to deliver: the outbox. Its key makes every delivery happen once."""
+
+    __table_args__ = (Index("ix_reminder_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=16)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    assessment_id: int | None = Field(default=None, foreign_key="assessment.id", ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    platform: str = Field(max_length=16)
+    target: dict[str, Any] = Field(sa_type=JSON)  # channel, thread or user
+    notice: dict[str, Any] = Field(sa_type=JSON)  # conversations.reminders.Notice
+    status: str = Field(default="pending", max_length=16)  # pending, sending, sent, failed
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _when()
+    sent_at: datetime | None = _when(default=None)

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import App
 from bot.slack import blocks
-from bot.slack.delivery import Delivery, explain, notify
+from bot.slack.delivery import Cards, Delivery, explain, notify
 from conversations import events
 from conversations.machine import validate_project
 from conversations.people import Person
@@ -38,9 +38,10 @@ Once = Callable[[str, Callable[[], Awaitable[Any]]], Awaitable[bool]]
 
 
 class SlashCommands:
-    def __init__(self, *, core: App, once: Once) -> None:
+    def __init__(self, *, core: App, once: Once, cards: Cards) -> None:
         self.core = core
         self.once = once
+        self.cards = cards
 
     async def __call__(self, ack: AsyncAck, command: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         sub, _, arg = (command.get("text") or "").strip().partition(" ")
@@ -113,8 +114,8 @@ class SlashCommands:
         if isinstance(event, events.Status):
             await respond(text="\n".join(blocks.escape(r.text) for r in outcome.replies), response_type="ephemeral")
             return
-        delivery = Delivery(client=client, assessment_id=found, place=outcome.place, user=user, respond=respond)
-        await delivery.show(outcome.replies, state=outcome.state if outcome.changed else None)
+        delivery = Delivery(client=client, assessment_id=found, place=outcome.place, user=user, respond=respond, cards=self.cards)
+        await delivery.show(outcome.replies, changed=outcome.changed)
 
     async def listing(self, *, team: str) -> str:
         listed = await self.core.store.listing(platform=PLATFORM, workspace=team)

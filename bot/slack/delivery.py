@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -39,6 +41,34 @@ def explain(error: SlackApiError) -> str:
     return f"Slack refused my message ({code or f'HTTP {status}'}). {SAVED_NOTE}"
 
 
+class Cards:
+    """Card updates, one assessment at a time, always from the newest stored state.
+
+    Two turns that finish close together could otherwise post their cards out of order,
+    leaving the older one on screen.
+    """
+
+    def __init__(self, *, load: Callable[[int], Awaitable[State | None]]) -> None:
+        self._load = load
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def update(self, *, client: AsyncWebClient, assessment_id: int, place: Place) -> None:
+        if not place.thread:
+            return
+        lock = self._locks.get(assessment_id)
+        if lock is None:
+            lock = self._locks[assessment_id] = asyncio.Lock()
+        async with lock:
+            state = await self._load(assessment_id)
+            if state is not None:
+                await client.chat_update(
+                    channel=place.channel,
+                    ts=place.thread,
+                    text=blocks.card_text(state),
+                    blocks=blocks.card_blocks(state, assessment_id=assessment_id),
+                )
+
+
 @dataclass
 class Delivery:
     """Everything needed to show one turn's replies in Slack."""
@@ -49,13 +79,14 @@ class Delivery:
     user: Person
     respond: Respond | None = None
     source_ts: str | None = None  # the message that was clicked, updated in place
+    cards: Cards | None = None
 
-    async def show(self, replies: tuple[Reply, ...], *, state: State | None = None) -> bool:
-        """Post the replies; on the first refusal, tell the user and stop. True if all went out."""
+    async def show(self, replies: tuple[Reply, ...], *, changed: bool = False) -> bool:
+        """Post the replies (and the card, if the assessment changed); on a refusal, tell the user and stop."""
         try:
             await self._post(replies)
-            if state is not None:
-                await self.update_card(state)
+            if changed and self.cards is not None:
+                await self.cards.update(client=self.client, assessment_id=self.assessment_id, place=self.place)
         except SlackApiError as e:
             log.warning("Slack refused a message: %s", e.response.get("error") if e.response is not None else e)
             await self.notify(explain(e))
@@ -92,16 +123,6 @@ class Delivery:
             made = render(reply, assessment_id=self.assessment_id)
         await self.client.chat_postMessage(
             channel=self.place.channel, thread_ts=self.place.thread, text=blocks.plain(reply), blocks=made
-        )
-
-    async def update_card(self, state: State) -> None:
-        if not self.place.thread:
-            return
-        await self.client.chat_update(
-            channel=self.place.channel,
-            ts=self.place.thread,
-            text=blocks.card_text(state),
-            blocks=blocks.card_blocks(state, assessment_id=self.assessment_id),
         )
 
     async def notify(self, text: str) -> None:

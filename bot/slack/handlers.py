@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.bootstrap import App
 from bot.slack import blocks, forms, home
 from bot.slack.commands import SlashCommands
-from bot.slack.delivery import Delivery, explain, notify
+from bot.slack.delivery import Cards, Delivery, explain, notify
 from conversations import events
 from conversations.commands import read
 from conversations.messages import Tone
@@ -45,7 +45,12 @@ def _parse(raw: str) -> dict[str, Any]:
 class Handlers:
     def __init__(self, *, core: App) -> None:
         self.core = core
-        self.commands = SlashCommands(core=core, once=self.once)
+        self.cards = Cards(load=self._state)
+        self.commands = SlashCommands(core=core, once=self.once, cards=self.cards)
+
+    async def _state(self, assessment_id: int):  # noqa: ANN202
+        loaded = await self.core.store.load(assessment_id=assessment_id)
+        return loaded.state if loaded else None
 
     async def once(self, key: str, work: Callable[[], Awaitable[Any]]) -> bool:
         """Run `work` for the first delivery of `key`; a retry or replay does nothing."""
@@ -77,11 +82,14 @@ class Handlers:
         except NotFound:
             await notify(client=client, respond=respond, channel=None, user=user, text=NOT_FOUND)
             return
-        delivery = Delivery(client=client, assessment_id=assessment_id, place=outcome.place, user=user, respond=respond, source_ts=source_ts)
+        delivery = Delivery(
+            client=client, assessment_id=assessment_id, place=outcome.place, user=user, respond=respond,
+            source_ts=source_ts, cards=self.cards,
+        )
         replies = outcome.replies
         if replies and replies[0].tone is Tone.ERROR:
             replies = replies[:1]  # the question is already on screen; say only what was wrong
-        await delivery.show(replies, state=outcome.state if outcome.changed else None)
+        await delivery.show(replies, changed=outcome.changed)
 
     # -- buttons ---------------------------------------------------------------
 
@@ -174,9 +182,10 @@ class Handlers:
             return
         await ack()
         delivery = Delivery(
-            client=client, assessment_id=_id(metadata), place=outcome.place, user=user, source_ts=metadata.get("m")
+            client=client, assessment_id=_id(metadata), place=outcome.place, user=user, source_ts=metadata.get("m"),
+            cards=self.cards,
         )
-        await delivery.show(outcome.replies, state=outcome.state if outcome.changed else None)
+        await delivery.show(outcome.replies, changed=outcome.changed)
 
     # -- events ----------------------------------------------------------------
 

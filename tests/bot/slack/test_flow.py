@@ -189,12 +189,14 @@ async def test_status_in_a_channel_without_an_assessment(slack):
 async def test_owner_and_sponsor_commands_update_the_card(slack):
     await started(slack)
     await slack.command("owner <@UDANA|dana>")
+    await slack.api.wait_for("chat.postMessage", 4)
     await slack.command("sponsor <@USAM|sam>")
     await slack.api.wait_for("chat.postMessage", 5)
     await slack.api.settle(0.2)
     card = text_of(slack.messages()[0])
     assert "*Production owner*\n<@UDANA>" in card and "*Sponsor*\n<@USAM>" in card
-    assert "dana is now the production owner of Churn model." in text_of(slack.messages()[-2])
+    assert slack.last("is now the production owner")["thread_ts"] == slack.messages()[0]["ts"]
+    assert "dana is now the production owner of Churn model." in text_of(slack.last("is now the production owner"))
     loaded = await slack.core.store.load(assessment_id=1)
     assert loaded.state.owner.id == "UDANA" and loaded.state.sponsor.id == "USAM"
     answer = await slack.command("owner dana")
