@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
+from conversations.reminders import Sender
 from conversations.service import Assessments
 from storage import SqlStore, connect
+from storage.reminders import ReminderStore
+
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
 
 Clock = Callable[[], datetime]
 
@@ -26,7 +31,23 @@ class App:
     store: SqlStore
     assessments: Assessments
     clock: Clock
+    reminders: ReminderStore
     slack_installations: Any = None  # the OAuth installation store, when Slack runs multi-workspace
+
+    def senders(self) -> dict[str, Sender]:
+        """One Sender per configured platform: where reminders and digests can go."""
+        found: dict[str, Sender] = {}
+        if self.config.slack_configured:
+            from bot.slack.app import installations
+            from bot.slack.sender import SlackSender
+
+            found["slack"] = SlackSender(config=self.config, installations=installations(self, self.config))
+        return found
+
+    def scheduler(self) -> "Scheduler":
+        from bot.scheduler import Scheduler
+
+        return Scheduler(reminders=self.reminders, store=self.store, senders=self.senders())
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -36,4 +57,11 @@ async def bootstrap(config: Config, *, clock: Clock = utc_now, migrate: bool = T
     """Open (and migrate) the database and build the service on it."""
     engine = await connect(config.database_url, migrate=migrate)
     store = SqlStore(engine=engine)
-    return App(config=config, engine=engine, store=store, assessments=Assessments(store=store), clock=clock)
+    return App(
+        config=config,
+        engine=engine,
+        store=store,
+        assessments=Assessments(store=store),
+        clock=clock,
+        reminders=ReminderStore(engine=engine),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
@@ -25,6 +26,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="the main job: every configured platform, or the terminal chat when none is")
     serve = sub.add_parser("serve", help="the HTTP server for Slack (POST /slack/events) and the health check")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this process")
+    for name, what in (("nudge", "one pass of reminders (gap nudges, unfinished checks, escalations), then exit"), ("digest", "one pass of weekly sponsor digests, then exit")):
+        one = sub.add_parser(name, help=what)
+        one.add_argument("--now", type=_instant, help="the time to run the pass for, ISO 8601 (default: now); no zone means UTC")
     console = sub.add_parser("console", help="the assessment in the terminal (answers may be piped, one per line)")
     console.add_argument("--project", help="start a new assessment of this project straight away")
     console.add_argument("--sponsor", help="the sponsor of the new assessment")
@@ -35,6 +40,28 @@ def parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="action")
     db_sub.add_parser("upgrade", help="apply database migrations")
     return p
+
+
+def _instant(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 8601 time, e.g. 2026-11-23T10:00:00+01:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+async def _pass(config: Config, *, kind: str, now: datetime | None) -> int:
+    app = await bootstrap(config)
+    try:
+        scheduler = app.scheduler()
+        if not scheduler.senders:
+            raise Failure(f"Nothing to send to: no Slack or Teams credentials are set. {CONNECT_HINT}")
+        when = now or app.clock()
+        report = await (scheduler.nudge_pass(now=when) if kind == "nudge" else scheduler.digest_pass(now=when))
+    finally:
+        await app.close()
+    print(f"{kind} pass at {when.isoformat()}: {report}")
+    return 0
 
 
 async def _console(config: Config, *, project: str | None = None, sponsor: str | None = None) -> int:
@@ -54,7 +81,7 @@ async def _run(config: Config) -> int:
     return await _console(config)
 
 
-async def _serve(config: Config, *, port: int) -> int:
+async def _serve(config: Config, *, port: int, scheduler: bool = True) -> int:
     from bot.server import routes, serve
     from bot.slack.app import build
 
@@ -68,9 +95,17 @@ async def _serve(config: Config, *, port: int) -> int:
 
             socket = await connect_socket_mode(slack, app_token=config.slack_app_token)
             print("Connected to Slack over Socket Mode.", flush=True)
+        stop = asyncio.Event()
+        loop = None
+        if scheduler:
+            loop = asyncio.create_task(app.scheduler().run_forever(clock=app.clock, stop=stop))
+            print("Reminders and digests are sent from this process (--no-scheduler turns that off).", flush=True)
         try:
             await serve(routes(app, slack=slack), port=port)
         finally:
+            stop.set()
+            if loop is not None:
+                await loop
             if socket is not None:
                 await socket.close_async()
     finally:
@@ -106,7 +141,9 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await _run(config)
     if args.command == "serve":
-        return await _serve(config, port=args.port or config.port)
+        return await _serve(config, port=args.port or config.port, scheduler=not args.no_scheduler)
+    if args.command in ("nudge", "digest"):
+        return await _pass(config, kind=args.command, now=args.now)
     if args.command == "console":
         return await _console(config, project=args.project, sponsor=args.sponsor)
     if args.command == "export":

@@ -320,6 +320,15 @@ def as_line(question: Question, values: Mapping[str, Any] | None) -> str:
     return "; ".join(out)
 
 
+def as_raw(question: Question, values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Stored values in the shapes parse_answer reads, so an answer can be merged with a partial form."""
+    raw: dict[str, Any] = {}
+    for f in question.fields:
+        v = (values or {}).get(f.key)
+        raw[f.key] = format_money(v) if f.kind is Kind.MONEY and v else v
+    return raw
+
+
 def format_money(v: Mapping[str, Any]) -> str:
     amount = v["amount"]
     text = f"{amount:,}" if isinstance(amount, int) else f"{amount:,.2f}"

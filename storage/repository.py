@@ -12,11 +12,14 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.machine import Answer as AnswerState
+from conversations.digest import Project
+from conversations.schedule import Settings, next_digest
 from conversations.machine import Pending, Stage, State
 from conversations.people import Person as PersonRef
 from conversations.questions import TOTAL
 from conversations.scoring import score
 from conversations.service import Listing, Loaded, Place
+from storage.reminders import settings_of
 from storage.tables import Answer, AnswerChange, Assessment, HandledRequest, Person, Workspace
 
 
@@ -49,6 +52,9 @@ class SqlStore:
                 **self._columns(state, people),
             )
             session.add(row)
+            await session.flush()
+            if state.sponsor is not None:
+                await self._schedule_digest(session, person_id=people[state.sponsor.key], now=now)
             await session.commit()
             assert row.id is not None
             return row.id
@@ -117,8 +123,17 @@ class SqlStore:
                 return False
             if changed:
                 await self._write_answers(session, loaded=loaded, state=state, changed=changed, people=people)
+            if state.sponsor is not None and state.sponsor != loaded.state.sponsor:
+                await self._schedule_digest(session, person_id=people[state.sponsor.key], now=now)
             await session.commit()
             return True
+
+    @staticmethod
+    async def _schedule_digest(session: AsyncSession, *, person_id: int, now: datetime) -> None:
+        """A new sponsor: the digest pass picks them up and sets their first slot."""
+        await session.exec(
+            update(Person).where(Person.id == person_id, Person.next_digest_at.is_(None)).values(next_digest_at=now)
+        )
 
     async def _write_answers(
         self, session: AsyncSession, *, loaded: Loaded, state: State, changed: list[str], people: dict[str, int]
@@ -222,6 +237,76 @@ class SqlStore:
         """Forget a delivery whose handling failed, so that Slack's retry is handled."""
         async with self.session() as session:
             await session.exec(delete(HandledRequest).where(HandledRequest.key == key[:200]))
+            await session.commit()
+
+    async def sponsored(self, *, person_ids: list[int]) -> dict[int, list[Project]]:
+        """Every assessment each of these people sponsors, for their digests (a few statements in all)."""
+        if not person_ids:
+            return {}
+        async with self.session() as session:
+            rows = (
+                await session.exec(
+                    select(Assessment.id, Assessment.sponsor_id, Assessment.updated_at, Assessment.gaps_since, Assessment.digested_total)
+                    .where(Assessment.sponsor_id.in_(person_ids))
+                )
+            ).all()
+        if not rows:
+            return {}
+        loaded = {item.id: item for item in await self._load_where(Assessment.id.in_([r.id for r in rows]))}
+        out: dict[int, list[Project]] = {}
+        for r in rows:
+            out.setdefault(r.sponsor_id, []).append(
+                Project(id=r.id, state=loaded[r.id].state, last_activity=r.updated_at, gaps_since=dict(r.gaps_since or {}), previous_total=r.digested_total)
+            )
+        return out
+
+    async def person_id(self, *, platform: str, workspace: str, person: str) -> int | None:
+        async with self.session() as session:
+            query = (
+                select(Person.id)
+                .join(Workspace, Workspace.id == Person.workspace_id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
+            )
+            return (await session.exec(query)).first()
+
+    async def settings(self, *, platform: str, workspace: str) -> Settings:
+        async with self.session() as session:
+            query = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace)
+            found = (await session.exec(query)).first()
+        return settings_of(found) if found is not None else Settings()
+
+    async def save_settings(self, *, platform: str, workspace: str, settings: Settings, now: datetime) -> None:
+        """Store a workspace's settings and move its schedules to match."""
+        place = Place(platform=platform, workspace=workspace, channel="")
+        async with self.session() as session:
+            workspace_id = await self._workspace(session, place=place, now=now)
+            await session.exec(
+                update(Workspace)
+                .where(Workspace.id == workspace_id)
+                .values(
+                    tz=settings.tz,
+                    nudge_every=settings.nudge_every,
+                    nudge_at=settings.nudge_at.strftime("%H:%M"),
+                    work_start=settings.work_start.strftime("%H:%M"),
+                    work_end=settings.work_end.strftime("%H:%M"),
+                    stall_hours=int(settings.stall_after.total_seconds() // 3600),
+                    escalate_after=settings.escalate_after,
+                    digest_weekday=settings.digest_weekday,
+                    digest_at=settings.digest_at.strftime("%H:%M"),
+                )
+            )
+            # Reminders: the scheduler looks again at every assessment that may still be reminded.
+            await session.exec(
+                update(Assessment)
+                .where(Assessment.workspace_id == workspace_id, Assessment.next_reminder_at.is_not(None))
+                .values(next_reminder_at=now)
+            )
+            sponsors = (
+                await session.exec(select(Person).where(Person.workspace_id == workspace_id, Person.next_digest_at.is_not(None)))
+            ).all()
+            for person in sponsors:  # one row per sponsor of this workspace, usually a handful
+                person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
+                session.add(person)
             await session.commit()
 
     async def history(self, *, assessment_id: int) -> list[AnswerChange]:

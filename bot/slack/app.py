@@ -18,7 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import App
 from bot.config import Config
-from bot.slack.forms import CALLBACK
+from bot.slack.forms import CALLBACK, GAPS_CALLBACK
+from bot.slack.settings import CALLBACK as SETTINGS_CALLBACK
 from bot.slack.handlers import Handlers
 from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
 
@@ -44,17 +45,25 @@ def web_client(config: Config, *, token: str | None = None) -> AsyncWebClient:
     )
 
 
+def installations(core: App, config: Config) -> EncryptedInstallationStore | None:
+    """The store of OAuth installs (tokens encrypted), when Slack runs multi-workspace."""
+    if not config.slack_oauth:
+        return None
+    if core.slack_installations is None:
+        cipher = TokenCipher(config.encryption_key or "")
+        core.slack_installations = EncryptedInstallationStore(cipher=cipher, client_id=config.slack_client_id or "", engine=core.engine)
+    return core.slack_installations
+
+
 def build(core: App, config: Config) -> AsyncApp:
     """The Bolt app for the configured install mode."""
     if config.slack_oauth:
-        cipher = TokenCipher(config.encryption_key or "")
-        installations = EncryptedInstallationStore(cipher=cipher, client_id=config.slack_client_id or "", engine=core.engine)
-        core.slack_installations = installations
+        installs = installations(core, config)
         settings = AsyncOAuthSettings(
             client_id=config.slack_client_id,
             client_secret=config.slack_client_secret,
             scopes=BOT_SCOPES,
-            installation_store=installations,
+            installation_store=installs,
             state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=core.engine),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
@@ -63,7 +72,7 @@ def build(core: App, config: Config) -> AsyncApp:
             name="preflight",
             signing_secret=config.slack_signing_secret or "",
             client=web_client(config),
-            installation_store=installations,
+            installation_store=installs,
             oauth_flow=AsyncOAuthFlow(client=web_client(config), settings=settings),
         )
     else:
@@ -90,6 +99,9 @@ def wire(bolt: AsyncApp, handlers: Handlers) -> None:
     bolt.action(re.compile(r"^pf_cmd_"))(handlers.command_button)
     bolt.action("pf_edit")(handlers.command_button)
     bolt.view(CALLBACK)(handlers.form_submitted)
+    bolt.action("pf_fill")(handlers.fill)
+    bolt.view(GAPS_CALLBACK)(handlers.gaps_submitted)
+    bolt.view(SETTINGS_CALLBACK)(handlers.settings_submitted)
     bolt.event("app_home_opened")(handlers.home_opened)
     bolt.event("app_uninstalled")(handlers.uninstalled)
     bolt.event("tokens_revoked")(handlers.tokens_revoked)

@@ -12,8 +12,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import App
 from bot.slack import blocks
+from bot.slack import settings as slack_settings
 from bot.slack.delivery import Cards, Delivery, explain, notify
 from conversations import events
+from conversations.digest import digest
 from conversations.machine import validate_project
 from conversations.people import Person
 from conversations.questions import TOTAL
@@ -31,6 +33,9 @@ HELP = (
     "`/readiness list` every check in this workspace\n"
     "`/readiness owner @person` name the production owner\n"
     "`/readiness sponsor @person` name the sponsor\n"
+    "`/readiness snooze <days>` pause this channel's reminders\n"
+    "`/readiness digest` preview your weekly sponsor digest\n"
+    "`/readiness settings` reminder and digest settings (workspace admins)\n"
     "`/readiness help` this help"
 )
 
@@ -75,6 +80,22 @@ class SlashCommands:
             await ack()
             await self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=events.Status(by=user))
             return
+        if sub == "snooze":
+            if not arg.isdigit():
+                await ack(text=f"For how many days? e.g. `/readiness snooze 7`.\n\n{HELP}")
+                return
+            await ack()
+            event = events.Snooze(days=int(arg), by=user)
+            await self.once(key, lambda: self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=event))
+            return
+        if sub == "digest":
+            await ack()
+            await respond(text=await self.digest_preview(team=team, user=user), response_type="ephemeral")
+            return
+        if sub == "settings":
+            await ack()
+            await self.open_settings(client=client, respond=respond, team=team, user=user, trigger=command.get("trigger_id", ""))
+            return
         if sub == "list":
             await ack()
             await respond(text=await self.listing(team=team), response_type="ephemeral")
@@ -116,6 +137,24 @@ class SlashCommands:
             return
         delivery = Delivery(client=client, assessment_id=found, place=outcome.place, user=user, respond=respond, cards=self.cards)
         await delivery.show(outcome.replies, changed=outcome.changed)
+
+    async def digest_preview(self, *, team: str, user: Person) -> str:
+        person_id = await self.core.store.person_id(platform=PLATFORM, workspace=team, person=user.id or "")
+        projects = (await self.core.store.sponsored(person_ids=[person_id])).get(person_id or 0, []) if person_id else []
+        notice = digest(user, projects, now=self.core.clock())
+        if notice is None:
+            return "You sponsor no readiness checks yet, so there is no digest. `/readiness sponsor @you` in a channel makes you the sponsor of its check."
+        return blocks.clip(blocks.escape("\n\n".join((notice.title, *notice.lines))), blocks.MAX_TEXT)
+
+    async def open_settings(self, *, client: AsyncWebClient, respond: AsyncRespond, team: str, user: Person, trigger: str) -> None:
+        if not await slack_settings.is_admin(client, user.id or ""):
+            await respond(text="Only workspace admins can change Preflight's settings.", response_type="ephemeral")
+            return
+        current = await self.core.store.settings(platform=PLATFORM, workspace=team)
+        try:
+            await client.views_open(trigger_id=trigger, view=slack_settings.modal(current))
+        except SlackApiError as e:
+            await respond(text=explain(e), response_type="ephemeral")
 
     async def listing(self, *, team: str) -> str:
         listed = await self.core.store.listing(platform=PLATFORM, workspace=team)

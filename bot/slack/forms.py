@@ -10,6 +10,9 @@ from conversations.answers import format_money
 from conversations.questions import BY_KEY, MAX_TEXT, Field, Kind, Question
 
 CALLBACK = "pf_answer_form"
+GAPS_CALLBACK = "pf_gaps_form"
+# The fields that close each blocking gap.
+GAP_FIELDS = {"owner": [("ownership", "owner")], "budget": [("ownership", "budget")], "roi": [("roi", "statement"), ("roi", "target"), ("roi", "by_when")]}
 MULTILINE = {"notes", "problem", "statement"}
 
 
@@ -77,6 +80,48 @@ def modal(q: Question, *, current: Mapping[str, Any] | None, metadata: Mapping[s
         "close": _plain("Cancel", 24),
         "blocks": blocks,
     }
+
+
+def gaps_modal(*, gaps: tuple[str, ...], answers: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """One form with exactly the fields that close the open blocking gaps."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Fill in what is missing for production. Everything else stays as it is."}}
+    ]
+    for gap in gaps:
+        for question, key in GAP_FIELDS[gap]:
+            f = BY_KEY[question].field(key)
+            block = {
+                "type": "input",
+                "block_id": f"{question}.{key}",
+                "label": _plain(f.label, 2000),
+                "element": _element(f, (answers.get(question) or {}).get(key)),
+                "optional": False,
+            }
+            if f.kind is Kind.MONEY:
+                block["hint"] = _plain("An amount with a currency, e.g. 120000 EUR", 2000)
+            blocks.append(block)
+    return {
+        "type": "modal",
+        "callback_id": GAPS_CALLBACK,
+        "private_metadata": json.dumps(dict(metadata), separators=(",", ":")),
+        "title": _plain("Close the gaps", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": blocks,
+    }
+
+
+def gap_values(state_values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A submitted gaps form, by question then field."""
+    out: dict[str, dict[str, Any]] = {}
+    for block_id in state_values:
+        question, _, key = block_id.partition(".")
+        if question in BY_KEY and key:
+            q = BY_KEY[question]
+            out.setdefault(question, {}).update(
+                {k: v for k, v in submitted(q, {key: state_values[block_id]}, names={}).items() if k == key}
+            )
+    return out
 
 
 def submitted(q: Question, state_values: Mapping[str, Mapping[str, Any]], *, names: Mapping[str, str]) -> dict[str, Any]:

@@ -13,12 +13,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import App
 from bot.slack import blocks, forms, home
+from bot.slack import settings as slack_settings
 from bot.slack.commands import SlashCommands
 from bot.slack.delivery import Cards, Delivery, explain, notify
 from conversations import events
+from conversations.answers import as_raw, parse_answer
 from conversations.commands import read
 from conversations.messages import Tone
 from conversations.people import Person
+from conversations.questions import BY_KEY
+from conversations.scoring import score
 from conversations.service import NotFound
 
 log = logging.getLogger(__name__)
@@ -186,6 +190,61 @@ class Handlers:
             cards=self.cards,
         )
         await delivery.show(outcome.replies, changed=outcome.changed)
+
+    async def fill(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+        """"Fill in now" on a reminder: a form with exactly the missing fields."""
+        await ack()
+        data = _parse(action.get("value", ""))
+        user, team = person_of(body["user"]), _team(body)
+        loaded = await self.core.store.load(assessment_id=_id(data), workspace=team)
+        if loaded is None:
+            await notify(client=client, respond=respond, channel=None, user=user, text=NOT_FOUND)
+            return
+        gaps = score(loaded.state.values).gaps
+        if not gaps:
+            await notify(client=client, respond=respond, channel=None, user=user, text=f"{loaded.state.project} has no blocking gaps any more.")
+            return
+        view = forms.gaps_modal(gaps=gaps, answers=loaded.state.values, metadata={"a": loaded.id})
+        try:
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as e:
+            await notify(client=client, respond=respond, channel=loaded.place.channel, user=user, text=explain(e))
+
+    async def gaps_submitted(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+        metadata = _parse(view.get("private_metadata", ""))
+        user, team = person_of(body["user"]), _team(body)
+        assessment_id = _id(metadata)
+        loaded = await self.core.store.load(assessment_id=assessment_id, workspace=team)
+        if loaded is None:
+            await ack(response_action="errors", errors={next(iter(view["state"]["values"]), "x"): NOT_FOUND})
+            return
+        given = forms.gap_values(view.get("state", {}).get("values", {}))
+        merged: dict[str, dict] = {}
+        errors: dict[str, str] = {}
+        for question, fields in given.items():
+            q = BY_KEY[question]
+            merged[question] = {**as_raw(q, loaded.state.answers[question].values if question in loaded.state.answers else None), **fields}
+            parsed = parse_answer(q, merged[question], today=self.core.clock().date())
+            errors.update({f"{question}.{k}": blocks.clip(m, 150) for k, m in parsed.errors.items() if k in fields})
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        for question, raw in merged.items():
+            await self.turn(client=client, team=team, assessment_id=assessment_id, user=user, respond=None, event=events.Submit(question=question, values=raw, by=user))
+
+    async def settings_submitted(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+        user, team = person_of(body["user"]), _team(body)
+        if not await slack_settings.is_admin(client, user.id or ""):
+            await ack(response_action="errors", errors={"tz": "Only workspace admins can change the settings."})
+            return
+        settings, errors = slack_settings.read(view.get("state", {}).get("values", {}))
+        if settings is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        await self.core.store.save_settings(platform=PLATFORM, workspace=team, settings=settings, now=self.core.clock())
+        await notify(client=client, respond=None, channel=None, user=user, text="Preflight's settings are saved for this workspace.")
 
     # -- events ----------------------------------------------------------------
 

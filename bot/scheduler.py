@@ -1,0 +1,187 @@
+"""Nudge and digest passes, and the loop that runs them inside `preflight serve`.
+
+A pass plans (pure, in conversations/), queues each delivery once by its key, then sends
+what is queued through each platform's Sender, retrying failures with backoff and
+marking the ones that can never be delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Mapping
+
+from conversations.digest import digest
+from conversations.reminders import Planned, Sender, Target, plan
+from conversations.schedule import Due, Kind, digest_period, next_digest
+from conversations.scoring import score
+from conversations.people import Person
+from storage import SqlStore
+from storage.reminders import Outcome, ReminderStore
+
+log = logging.getLogger(__name__)
+BATCH = 500
+MAX_ATTEMPTS = 5
+TZ_REFRESH = timedelta(days=7)
+
+
+@dataclass
+class Report:
+    looked_at: int = 0
+    queued: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = f"looked at {self.looked_at}, queued {self.queued}, sent {self.sent}, retrying {self.retrying}, failed {self.failed}"
+        return text + "".join(f"\n  {e}" for e in self.errors)
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min…, at least what the platform asked for."""
+    return timedelta(seconds=max(retry_after or 0, min(3600, 30 * 2**attempts)))
+
+
+class Scheduler:
+    def __init__(self, *, reminders: ReminderStore, store: SqlStore, senders: Mapping[str, Sender]) -> None:
+        self.reminders = reminders
+        self.store = store
+        self.senders = dict(senders)
+
+    async def nudge_pass(self, *, now: datetime) -> Report:
+        """Queue every reminder due at `now`, then deliver."""
+        report = Report()
+        while True:
+            candidates = await self.reminders.claim_assessments(now=now, platforms=list(self.senders), limit=BATCH)
+            if not candidates:
+                break
+            planned: list[Planned] = []
+            rescheduled = []
+            for candidate in candidates:
+                notices, again = plan(candidate, now=now)
+                planned += notices
+                rescheduled.append(again)
+            report.looked_at += len(candidates)
+            report.queued += await self.reminders.record(planned=planned, rescheduled=rescheduled, now=now)
+            if len(candidates) < BATCH:
+                break
+        await self.deliver(now=now, report=report)
+        return report
+
+    async def digest_pass(self, *, now: datetime) -> Report:
+        """Queue the digests due at `now` in each sponsor's time zone, then deliver."""
+        report = Report()
+        while True:
+            due = await self.reminders.claim_sponsors(now=now, platforms=list(self.senders), limit=BATCH)
+            if not due:
+                break
+            report.looked_at += len(due)
+            zones = {s.id: await self._zone(s, now=now) for s in due}
+            first_time = {s.id for s in due if s.tz_checked_at is None}
+            projects = await self.store.sponsored(person_ids=[s.id for s in due if s.id not in first_time])
+            planned: list[Planned] = []
+            schedule: dict[int, tuple[datetime | None, str | None, datetime | None]] = {}
+            digested: dict[int, float] = {}
+            for s in due:
+                tz, checked = zones[s.id]
+                following = next_digest(s.settings, tz=tz, after=now)
+                mine = projects.get(s.id, [])
+                if s.id in first_time:
+                    schedule[s.id] = (following, tz, checked)  # a new sponsor: first digest at the next slot
+                    continue
+                if not mine:
+                    schedule[s.id] = (None, tz, checked)  # sponsors nothing now: no digest until they do
+                    continue
+                latest = next_digest(s.settings, tz=tz, after=now - timedelta(days=7))
+                if latest > now:  # their zone changed and this week's slot is still ahead
+                    schedule[s.id] = (latest, tz, checked)
+                    continue
+                notice = digest(Person(name=s.name, id=s.external_id), mine, now=now)
+                assert notice is not None
+                key = Due(Kind.DIGEST, digest_period(s.settings, tz=tz, slot=latest)).key(s.id)
+                target = Target(platform=s.platform, workspace=s.workspace, person=s.external_id)
+                planned.append(Planned(key, Kind.DIGEST, notice, target, s.workspace_id, person_id=s.id))
+                digested.update({p.id: score(p.state.values).total for p in mine})
+                schedule[s.id] = (following, tz, checked)
+            report.queued += await self.reminders.record_digests(planned=planned, schedule=schedule, digested=digested, now=now)
+            if len(due) < BATCH:
+                break
+        await self.deliver(now=now, report=report)
+        return report
+
+    async def _zone(self, sponsor, *, now: datetime) -> tuple[str | None, datetime | None]:  # noqa: ANN001
+        """The sponsor's time zone, asked of the platform once a week."""
+        if sponsor.tz_checked_at is not None and now - sponsor.tz_checked_at < TZ_REFRESH:
+            return sponsor.tz, sponsor.tz_checked_at
+        sender = self.senders.get(sponsor.platform)
+        if sender is None or sponsor.external_id.startswith("name:"):
+            return sponsor.tz, now
+        try:
+            found = await sender.time_zone(workspace=sponsor.workspace, person=sponsor.external_id)
+        except Exception as e:  # keep the zone we had; ask again next pass
+            log.warning("time zone lookup failed for %s: %s", sponsor.external_id, e)
+            return sponsor.tz, sponsor.tz_checked_at
+        return (found or sponsor.tz), now
+
+    async def deliver(self, *, now: datetime, report: Report | None = None) -> Report:
+        """Send what is queued and due; retry transient failures later, give up on permanent ones."""
+        report = report or Report()
+        while True:
+            batch = await self.reminders.claim_outbox(now=now, limit=BATCH)
+            if not batch:
+                break
+            outcomes = []
+            for item in batch:
+                sender = self.senders.get(item.platform)
+                if sender is None:
+                    outcomes.append(Outcome(item.id, "failed", error=f"no sender for {item.platform}"))
+                    continue
+                try:
+                    sent = await sender.send(notice=item.notice, target=item.target)
+                except Exception as e:  # a bug or an outage in the sender: retry like a transient failure
+                    log.exception("sending %s failed", item.key)
+                    sent = None
+                    error = f"{type(e).__name__}: {e}"
+                if sent is not None and sent.ok:
+                    outcomes.append(Outcome(item.id, "sent"))
+                    report.sent += 1
+                    continue
+                if sent is not None and sent.permanent:
+                    outcomes.append(Outcome(item.id, "failed", error=sent.permanent))
+                    report.failed += 1
+                    report.errors.append(f"{item.key}: {sent.permanent} (will not retry)")
+                    continue
+                error = (sent.error if sent is not None else error) or "unknown error"
+                if item.attempts + 1 >= MAX_ATTEMPTS:
+                    outcomes.append(Outcome(item.id, "failed", error=f"gave up after {MAX_ATTEMPTS} attempts: {error}"))
+                    report.failed += 1
+                    report.errors.append(f"{item.key}: gave up after {MAX_ATTEMPTS} attempts ({error})")
+                else:
+                    retry_at = now + backoff(item.attempts, sent.retry_after if sent is not None else None)
+                    outcomes.append(Outcome(item.id, "pending", error=error, next_attempt_at=retry_at))
+                    report.retrying += 1
+            await self.reminders.finish(outcomes=outcomes, now=now)
+            if len(batch) < BATCH:
+                break
+        return report
+
+    async def run_forever(self, *, clock: Callable[[], datetime], stop: asyncio.Event, every: float = 60) -> None:
+        """Both passes every minute until `stop` is set; a failing pass is logged and tried again."""
+        while not stop.is_set():
+            now = clock()
+            for name, run in (("nudge", self.nudge_pass), ("digest", self.digest_pass)):
+                try:
+                    report = await run(now=now)
+                    if report.queued or report.sent or report.failed:
+                        log.info("%s pass: %s", name, report)
+                except Exception:
+                    log.exception("%s pass failed; trying again next time", name)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every)
+            except asyncio.TimeoutError:
+                pass
+

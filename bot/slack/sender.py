@@ -1,0 +1,87 @@
+"""Reminders and digests into Slack: the Sender the scheduler uses for the "slack" platform."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Config
+from bot.slack import blocks
+from bot.slack.app import web_client
+from conversations.reminders import Notice, Sent, Target
+
+# Errors that no retry will fix: the message is marked with the reason and never sent again.
+PERMANENT = frozenset(
+    {
+        "channel_not_found", "not_in_channel", "account_inactive", "is_archived", "user_not_found",
+        "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked", "not_authed", "missing_scope",
+        "msg_too_long", "invalid_blocks", "restricted_action",
+    }
+)
+
+
+def notice_blocks(notice: Notice) -> list[dict[str, Any]]:
+    made = [blocks.section(f"*{blocks.escape(notice.title)}*")]
+    made += [blocks.section(blocks.escape(chunk)) for chunk in blocks._chunks("\n\n".join(notice.lines))]
+    if notice.people:
+        made.append(blocks.context("For " + ", ".join(blocks.who(p) for p in notice.people)))
+    buttons = []
+    for action in notice.actions:
+        if notice.assessment_id is None:
+            continue
+        if action.command == "fill":
+            buttons.append(blocks.button(action.label, "pf_fill", blocks.value(a=notice.assessment_id), style="primary"))
+        else:
+            name = action.command.split()[0]
+            buttons.append(blocks.button(action.label, f"pf_cmd_{name}", blocks.value(a=notice.assessment_id, c=action.command)))
+    if buttons:
+        made.append({"type": "actions", "elements": buttons})
+    return blocks.limit_blocks(made)
+
+
+class SlackSender:
+    def __init__(self, *, config: Config, installations: Any = None) -> None:
+        self.config = config
+        self.installations = installations
+        self._single = None if installations is not None else web_client(config, token=config.slack_bot_token)
+
+    async def _client(self, workspace: str) -> AsyncWebClient | None:
+        if self.installations is None:
+            return self._single
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=workspace)
+        return web_client(self.config, token=bot.bot_token) if bot is not None else None
+
+    async def send(self, *, notice: Notice, target: Target) -> Sent:
+        client = await self._client(target.workspace)
+        if client is None:
+            return Sent(ok=False, permanent="the app is not installed in this workspace any more")
+        text = blocks.clip(blocks.escape(notice.title), blocks.MAX_TEXT)
+        try:
+            if target.person:
+                await client.chat_postMessage(channel=target.person, text=text, blocks=notice_blocks(notice))
+            else:
+                await client.chat_postMessage(channel=target.channel or "", thread_ts=target.thread, text=text, blocks=notice_blocks(notice))
+        except SlackApiError as e:
+            code = str(e.response.get("error") or "")
+            status = e.response.status_code
+            if code in PERMANENT:
+                return Sent(ok=False, permanent=code)
+            retry_after = e.response.headers.get("Retry-After") or e.response.headers.get("retry-after")
+            return Sent(ok=False, retry_after=float(retry_after) if retry_after else None, error=code or f"HTTP {status}")
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            return Sent(ok=False, error=f"{type(e).__name__}: {e}"[:200])
+        return Sent(ok=True)
+
+    async def time_zone(self, *, workspace: str, person: str) -> str | None:
+        client = await self._client(workspace)
+        if client is None:
+            return None
+        try:
+            found = await client.users_info(user=person)
+        except SlackApiError:
+            return None
+        return (found.get("user") or {}).get("tz")

@@ -1,0 +1,84 @@
+"""The weekly sponsor digest: every project a sponsor backs, what changed, and the one next action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from conversations.machine import Stage, State
+from conversations.people import Person
+from conversations.questions import TOTAL
+from conversations.reminders import CONTINUE, NEXT_STEP, Notice
+from conversations.schedule import Kind
+from conversations.scoring import GAP_LABELS, score
+
+
+@dataclass(frozen=True)
+class Project:
+    """One assessment as the digest sees it."""
+
+    id: int
+    state: State
+    last_activity: datetime
+    gaps_since: dict[str, str]
+    previous_total: float | None  # the score in the last digest, if there was one
+
+
+def next_action(state: State) -> str:
+    """The single most useful thing to do next."""
+    card = score(state.values)
+    if state.stage is not Stage.FINISHED:
+        return f"finish the assessment ({card.answered} of {TOTAL} answered)"
+    if card.gaps:
+        return NEXT_STEP[card.gaps[0]]
+    if card.weaknesses:
+        weakest = min(card.weaknesses, key=lambda w: w.score)
+        return f"{weakest.title.lower()}: {weakest.recommendation.split(': ')[0].split('. ')[0].rstrip('.')}"
+    return "nothing blocking: keep the answers current"
+
+
+def _days(since: datetime, now: datetime) -> str:
+    days = max(0, (now - since).days)
+    return "today" if days == 0 else ("1 day" if days == 1 else f"{days} days")
+
+
+def line(project: Project, *, now: datetime) -> str:
+    state = project.state
+    card = score(state.values)
+    text = f"{state.project}: {card.percent}% · {card.level.value}"
+    if project.previous_total is not None:
+        change = round(100 * (card.total - project.previous_total) / TOTAL)
+        text += " (no change since the last digest)" if change == 0 else f" ({change:+d} points since the last digest)"
+    else:
+        text += " (new this week)"
+    if card.gaps:
+        aged = []
+        for gap in card.gaps:
+            opened = project.gaps_since.get(gap)
+            age = _days(datetime.fromisoformat(opened), now) if opened else "?"
+            aged.append(f"{GAP_LABELS[gap]} (open {age})")
+        text += "\nOpen gaps: " + ", ".join(aged)
+    else:
+        text += "\nNo blocking gaps"
+    activity = _days(project.last_activity, now)
+    text += f" · last activity {activity if activity == 'today' else activity + ' ago'}"
+    text += f"\nNext: {next_action(state)}."
+    return text
+
+
+def digest(sponsor: Person, projects: list[Project], *, now: datetime) -> Notice | None:
+    """One message covering all of a sponsor's projects; None when there are none."""
+    if not projects:
+        return None
+    ordered = sorted(projects, key=lambda p: (not score(p.state.values).gaps, p.state.project.lower()))
+    blocked = sum(1 for p in projects if score(p.state.values).gaps)
+    count = f"{len(projects)} project{'s' * (len(projects) > 1)}"
+    title = f"Your weekly AI readiness digest: {count}, {blocked} with blocking gaps."
+    return Notice(
+        kind=Kind.DIGEST.value,
+        title=title,
+        lines=tuple(line(p, now=now) for p in ordered),
+        people=(),
+        actions=(CONTINUE,) if len(projects) == 1 else (),
+        assessment_id=projects[0].id if len(projects) == 1 else None,
+    )

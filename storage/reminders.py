@@ -1,0 +1,293 @@
+"""The scheduler's storage: claiming due work, the outbox, and delivery results.
+
+Work is claimed with one UPDATE that pushes the row's due time out by a lease; on PostgreSQL
+the rows are picked FOR UPDATE SKIP LOCKED, so replicas running the scheduler at the same
+moment never take the same row. Every delivery has a unique key, so a pass that runs twice
+delivers once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conversations.people import Person as PersonRef
+from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target
+from conversations.schedule import Facts, Settings
+from storage.tables import Assessment, Person, Reminder, Workspace
+
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    key: str
+    platform: str
+    target: Target
+    notice: Notice
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: int
+    status: str  # sent, pending (retry) or failed
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DueSponsor:
+    id: int
+    external_id: str
+    name: str
+    tz: str | None
+    tz_checked_at: datetime | None
+    platform: str
+    workspace: str
+    workspace_id: int
+    settings: Settings
+
+
+def settings_of(ws: Workspace) -> Settings:
+    return Settings(
+        tz=ws.tz,
+        nudge_every=ws.nudge_every,
+        nudge_at=time.fromisoformat(ws.nudge_at),
+        work_start=time.fromisoformat(ws.work_start),
+        work_end=time.fromisoformat(ws.work_end),
+        stall_after=timedelta(hours=ws.stall_hours),
+        escalate_after=ws.escalate_after,
+        digest_weekday=ws.digest_weekday,
+        digest_at=time.fromisoformat(ws.digest_at),
+    )
+
+
+class ReminderStore:
+    def __init__(self, *, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self.postgres else sqlite.insert
+
+    def _pick(self, query: Any) -> Any:
+        return query.with_for_update(skip_locked=True) if self.postgres else query
+
+    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[Candidate]:
+        """Assessments whose next look is due, leased to this pass, with all the planner needs."""
+        async with self.engine.begin() as conn:
+            due = self._pick(
+                select(Assessment.id)
+                .where(Assessment.next_reminder_at <= now, Assessment.platform.in_(platforms))
+                .order_by(Assessment.next_reminder_at)
+                .limit(limit)
+            )
+            claimed = update(Assessment).where(Assessment.id.in_(due.scalar_subquery())).values(next_reminder_at=now + LEASE)
+            ids = [row.id for row in await conn.execute(claimed.returning(Assessment.id))]
+            if not ids:
+                return []
+            rows = (
+                await conn.execute(
+                    select(Assessment, Workspace).join(Workspace, Workspace.id == Assessment.workspace_id).where(Assessment.id.in_(ids))
+                )
+            ).all()
+            person_ids = {i for r in rows for i in (r.Assessment.started_by_id, r.Assessment.sponsor_id, r.Assessment.owner_id) if i}
+            people = {p.id: p for p in (await conn.execute(select(Person).where(Person.id.in_(person_ids)))).scalars()}
+        return [_candidate(r.Assessment, r.Workspace, people) for r in rows]
+
+    async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
+        """Put the planned notices in the outbox (once per key) and write the new schedule. Returns how many were new."""
+        async with self.engine.begin() as conn:
+            new = await self._enqueue(conn, planned, now=now)
+            if rescheduled:
+                await conn.execute(
+                    update(Assessment)
+                    .where(Assessment.id == bindparam("b_id"), Assessment.next_reminder_at == bindparam("b_lease"))
+                    .values(
+                        next_reminder_at=bindparam("b_next"),
+                        last_reminded_at=bindparam("b_last"),
+                        reminders_since_change=bindparam("b_count"),
+                        escalated=bindparam("b_escalated"),
+                    ),
+                    [
+                        {
+                            "b_id": r.id,
+                            "b_lease": now + LEASE,
+                            "b_next": r.next_at,
+                            "b_last": r.facts.last_reminded,
+                            "b_count": r.facts.reminders_since_change,
+                            "b_escalated": r.facts.escalated,
+                        }
+                        for r in rescheduled
+                    ],
+                )
+        return new
+
+    async def _enqueue(self, conn: Any, planned: Iterable[Planned], *, now: datetime) -> int:
+        rows = [
+            {
+                "key": p.key,
+                "kind": p.kind.value,
+                "workspace_id": p.workspace_id,
+                "assessment_id": p.assessment_id,
+                "person_id": p.person_id,
+                "platform": p.target.platform,
+                "target": {"workspace": p.target.workspace, "channel": p.target.channel, "thread": p.target.thread, "person": p.target.person},
+                "notice": p.notice.to_json(),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for p in planned
+        ]
+        if not rows:
+            return 0
+        result = await conn.execute(self._insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+        return result.rowcount
+
+    async def claim_outbox(self, *, now: datetime, limit: int) -> list[Outgoing]:
+        """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass."""
+        async with self.engine.begin() as conn:
+            due = self._pick(
+                select(Reminder.id)
+                .where(Reminder.status.in_(("pending", "sending")), Reminder.next_attempt_at <= now)
+                .order_by(Reminder.id)
+                .limit(limit)
+            )
+            claimed = (
+                update(Reminder)
+                .where(Reminder.id.in_(due.scalar_subquery()))
+                .values(status="sending", next_attempt_at=now + LEASE)
+                .returning(Reminder.id, Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts)
+            )
+            rows = (await conn.execute(claimed)).all()
+        return [
+            Outgoing(
+                id=r.id,
+                key=r.key,
+                platform=r.platform,
+                target=Target(platform=r.platform, workspace=r.target["workspace"], channel=r.target.get("channel"), thread=r.target.get("thread"), person=r.target.get("person")),
+                notice=Notice.from_json(r.notice),
+                attempts=r.attempts,
+            )
+            for r in sorted(rows, key=lambda r: r.id)
+        ]
+
+    async def finish(self, *, outcomes: Sequence[Outcome], now: datetime) -> None:
+        if not outcomes:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(Reminder)
+                .where(Reminder.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    error=bindparam("b_error"),
+                    next_attempt_at=bindparam("b_next"),
+                    attempts=Reminder.attempts + 1,
+                    sent_at=bindparam("b_sent"),
+                ),
+                [
+                    {
+                        "b_id": o.id,
+                        "b_status": o.status,
+                        "b_error": (o.error or "")[:300] or None,
+                        "b_next": o.next_attempt_at or now,
+                        "b_sent": now if o.status == "sent" else None,
+                    }
+                    for o in outcomes
+                ],
+            )
+
+    # -- digests -----------------------------------------------------------------
+
+    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[DueSponsor]:
+        async with self.engine.begin() as conn:
+            due = self._pick(
+                select(Person.id)
+                .join(Workspace, Workspace.id == Person.workspace_id)
+                .where(Person.next_digest_at <= now, Workspace.platform.in_(platforms))
+                .order_by(Person.next_digest_at)
+                .limit(limit)
+            )
+            claimed = update(Person).where(Person.id.in_(due.scalar_subquery())).values(next_digest_at=now + LEASE)
+            ids = [row.id for row in await conn.execute(claimed.returning(Person.id))]
+            if not ids:
+                return []
+            rows = (await conn.execute(select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(Person.id.in_(ids)))).all()
+        return [
+            DueSponsor(
+                id=p.id, external_id=p.external_id, name=p.name, tz=p.tz, tz_checked_at=p.tz_checked_at,
+                platform=w.platform, workspace=w.external_id, workspace_id=w.id, settings=settings_of(w),
+            )
+            for p, w in rows
+        ]
+
+    async def record_digests(
+        self, *, planned: Sequence[Planned], schedule: dict[int, tuple[datetime | None, str | None, datetime | None]],
+        digested: dict[int, float], now: datetime,
+    ) -> int:
+        """Queue digests; write each sponsor's next slot and time zone, and each project's score as digested."""
+        async with self.engine.begin() as conn:
+            new = await self._enqueue(conn, planned, now=now)
+            if schedule:
+                await conn.execute(
+                    update(Person)
+                    .where(Person.id == bindparam("b_id"))
+                    .values(next_digest_at=bindparam("b_next"), tz=bindparam("b_tz"), tz_checked_at=bindparam("b_checked")),
+                    [{"b_id": pid, "b_next": nxt, "b_tz": tz, "b_checked": checked} for pid, (nxt, tz, checked) in schedule.items()],
+                )
+            if digested:
+                await conn.execute(
+                    update(Assessment).where(Assessment.id == bindparam("b_id")).values(digested_total=bindparam("b_total")),
+                    [{"b_id": aid, "b_total": total} for aid, total in digested.items()],
+                )
+        return new
+
+    async def outbox(self) -> list[Reminder]:
+        """Every delivery, oldest first (for tests and inspection)."""
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(select(Reminder).order_by(Reminder.id))).scalars())
+
+
+def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Candidate:
+    def ref(person_id: int | None) -> PersonRef | None:
+        p = people.get(person_id) if person_id else None
+        if p is None:
+            return None
+        return PersonRef(name=p.name, id=None if p.external_id.startswith("name:") else p.external_id)
+
+    gaps = tuple(g for g in row.gaps.split(",") if g)
+    facts = Facts(
+        finished=row.stage == "finished",
+        gaps=gaps,
+        last_activity=row.updated_at,
+        has_sponsor=row.sponsor_id is not None,
+        snoozed_until=row.snoozed_until,
+        last_reminded=row.last_reminded_at,
+        reminders_since_change=row.reminders_since_change,
+        escalated=row.escalated,
+    )
+    assert row.id is not None
+    started_by = ref(row.started_by_id)
+    assert started_by is not None
+    return Candidate(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        project=row.project,
+        facts=facts,
+        settings=settings_of(ws),
+        target=Target(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread),
+        answered=row.answered,
+        position=row.cursor + 1,
+        started_by=started_by,
+        owner=ref(row.owner_id),
+        sponsor=ref(row.sponsor_id),
+        gaps_since=dict(row.gaps_since or {}),
+    )
