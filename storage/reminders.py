@@ -14,7 +14,7 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conversations.people import Person as PersonRef
 from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target
@@ -91,14 +91,15 @@ class ReminderStore:
             ids = [row.id for row in await conn.execute(claimed.returning(Assessment.id))]
             if not ids:
                 return []
+            orm = AsyncSession(bind=conn)
             rows = (
-                await conn.execute(
+                await orm.execute(
                     select(Assessment, Workspace).join(Workspace, Workspace.id == Assessment.workspace_id).where(Assessment.id.in_(ids))
                 )
             ).all()
-            person_ids = {i for r in rows for i in (r.Assessment.started_by_id, r.Assessment.sponsor_id, r.Assessment.owner_id) if i}
-            people = {p.id: p for p in (await conn.execute(select(Person).where(Person.id.in_(person_ids)))).scalars()}
-        return [_candidate(r.Assessment, r.Workspace, people) for r in rows]
+            person_ids = {i for a, _ in rows for i in (a.started_by_id, a.sponsor_id, a.owner_id) if i}
+            people = {p.id: p for p in (await orm.execute(select(Person).where(Person.id.in_(person_ids)))).scalars()}
+        return [_candidate(a, w, people) for a, w in rows]
 
     async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
         """Put the planned notices in the outbox (once per key) and write the new schedule. Returns how many were new."""
@@ -220,7 +221,8 @@ class ReminderStore:
             ids = [row.id for row in await conn.execute(claimed.returning(Person.id))]
             if not ids:
                 return []
-            rows = (await conn.execute(select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(Person.id.in_(ids)))).all()
+            orm = AsyncSession(bind=conn)
+            rows = (await orm.execute(select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(Person.id.in_(ids)))).all()
         return [
             DueSponsor(
                 id=p.id, external_id=p.external_id, name=p.name, tz=p.tz, tz_checked_at=p.tz_checked_at,
@@ -252,8 +254,8 @@ class ReminderStore:
 
     async def outbox(self) -> list[Reminder]:
         """Every delivery, oldest first (for tests and inspection)."""
-        async with self.engine.connect() as conn:
-            return list((await conn.execute(select(Reminder).order_by(Reminder.id))).scalars())
+        async with AsyncSession(self.engine) as orm:
+            return list((await orm.execute(select(Reminder).order_by(Reminder.id))).scalars())
 
 
 def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Candidate:

@@ -1,0 +1,264 @@
+"""Nudge and digest passes against the real database (SQLite, and PostgreSQL when available)."""
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event as sa_event
+
+from bot.bootstrap import bootstrap
+from bot.config import Config
+from bot.scheduler import MAX_ATTEMPTS, Scheduler
+from conversations import events
+from conversations.people import Person
+from conversations.reminders import Sent
+from conversations.service import Place
+
+UTC = timezone.utc
+MON = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday afternoon
+WED_10 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+ANA = Person(name="Ana", id="UANA")
+SAM = Person(name="Sam", id="USAM")
+DANA = Person(name="Dana", id="UDANA")
+FULL = {
+    "data": {"choice": "ready"},
+    "process": {"choice": "defined"},
+    "roi": {"statement": "Cut churn", "target": "4%", "by_when": "2099-01-01"},
+    "governance": {"choice": "parallel"},
+    "ownership": {"owner": None, "budget": "100k EUR", "time": "1 day a week"},
+    "monitoring": {"checks": ["accuracy_drift", "data_drift", "outlier_alerts", "threshold_alerts"]},
+    "skills": {"choice": "yes"},
+    "use_case": {"choice": "real"},
+}
+
+
+class FakeSender:
+    """The network edge: records what would be sent and answers as told."""
+
+    def __init__(self):
+        self.sent = []
+        self.answers: list[Sent] = []
+        self.zones: dict[str, str] = {}
+        self.block: asyncio.Event | None = None
+
+    async def send(self, *, notice, target):
+        self.sent.append((notice, target))
+        if self.block is not None:
+            await self.block.wait()
+        return self.answers.pop(0) if self.answers else Sent(ok=True)
+
+    async def time_zone(self, *, workspace, person):
+        return self.zones.get(person)
+
+
+@pytest.fixture
+async def core(db_url, tmp_path):
+    app = await bootstrap(Config.from_env({"DATABASE_URL": db_url}))
+    yield app
+    await app.close()
+
+
+@pytest.fixture
+def sender():
+    return FakeSender()
+
+
+@pytest.fixture
+def scheduler(core, sender):
+    return Scheduler(reminders=core.reminders, store=core.store, senders={"slack": sender})
+
+
+async def finished(core, *, now=MON, project="Churn model", sponsor=SAM, answers=FULL, channel="C1"):
+    place = Place(platform="slack", workspace="T1", channel=channel, thread="1700000000.000100")
+    assessment_id, _ = await core.assessments.start(place=place, project=project, by=ANA, now=now, sponsor=sponsor)
+    for question, values in answers.items():
+        await core.assessments.handle(assessment_id=assessment_id, event=events.Submit(question=question, values=values, by=ANA), now=now)
+    await core.assessments.handle(assessment_id=assessment_id, event=events.Finish(by=ANA), now=now)
+    return assessment_id
+
+
+def kinds(sender):
+    return [n.kind for n, _ in sender.sent]
+
+
+async def test_a_gap_nudge_goes_to_the_thread_once_at_ten(core, scheduler, sender):
+    aid = await finished(core)
+    await scheduler.nudge_pass(now=WED_10 - timedelta(minutes=1))
+    assert sender.sent == []
+    report = await scheduler.nudge_pass(now=WED_10)
+    assert (report.queued, report.sent) == (1, 1)
+    notice, target = sender.sent[0]
+    assert (notice.kind, target.channel, target.thread, target.person) == ("gap", "C1", "1700000000.000100", None)
+    assert notice.title == "Churn model can't go to production yet: 1 blocking gap."
+    assert notice.lines == ("No production owner: Sam, can you name the production owner?",)
+    assert notice.people == (SAM,) and [a.label for a in notice.actions] == ["Fill in now", "Snooze a week"]
+    for again in (WED_10, WED_10 + timedelta(minutes=5), WED_10 + timedelta(hours=7)):
+        await scheduler.nudge_pass(now=again)
+    assert len(sender.sent) == 1
+    (row,) = await core.reminders.outbox()
+    assert (row.key, row.status, row.assessment_id) == (f"gap:{aid}:2026-11-25", "sent", aid)
+
+
+async def test_no_nudges_on_weekends_and_the_next_comes_two_business_days_later(core, scheduler, sender):
+    await finished(core)
+    sent_on = []
+    for day in range(25, 31):  # Wednesday 25 to Monday 30 November, then Tuesday 1 December
+        for hour in (9, 10, 15):
+            now = datetime(2026, 11, day, hour, tzinfo=UTC)
+            before = len(sender.sent)
+            await scheduler.nudge_pass(now=now)
+            sent_on += [now] * (len(sender.sent) - before)
+    await scheduler.nudge_pass(now=datetime(2026, 12, 1, 10, tzinfo=UTC))
+    assert [d.strftime("%a %H:%M") for d in sent_on] == ["Wed 10:00", "Fri 10:00"]
+    assert len(sender.sent) == 3
+
+
+async def test_naming_the_owner_stops_the_nudges(core, scheduler, sender):
+    aid = await finished(core)
+    await scheduler.nudge_pass(now=WED_10)
+    await core.assessments.handle(assessment_id=aid, event=events.SetOwner(person=DANA, by=ANA), now=WED_10 + timedelta(hours=1))
+    for day in (27, 30):
+        await scheduler.nudge_pass(now=datetime(2026, 11, day, 10, tzinfo=UTC))
+    assert len(sender.sent) == 1
+    loaded = await core.store.load(assessment_id=aid)
+    assert loaded.state.owner == DANA
+
+
+async def test_snoozed_assessments_wait(core, scheduler, sender):
+    aid = await finished(core)
+    await core.assessments.handle(assessment_id=aid, event=events.Snooze(days=7, by=ANA), now=MON + timedelta(hours=1))
+    for day in (25, 27, 30):
+        await scheduler.nudge_pass(now=datetime(2026, 11, day, 10, tzinfo=UTC))
+    assert sender.sent == []
+    await scheduler.nudge_pass(now=datetime(2026, 12, 1, 10, tzinfo=UTC))
+    assert kinds(sender) == ["gap"]
+
+
+async def test_the_sponsor_hears_after_three_unchanged_nudges(core, scheduler, sender):
+    await finished(core)
+    for day in (25, 27):
+        await scheduler.nudge_pass(now=datetime(2026, 11, day, 10, tzinfo=UTC))
+    for day in (1, 3, 7):
+        await scheduler.nudge_pass(now=datetime(2026, 12, day, 10, tzinfo=UTC))
+    assert kinds(sender) == ["gap", "gap", "gap", "gap", "escalation", "gap"]
+    notice, target = sender.sent[4]
+    assert target.person == "USAM" and target.channel is None
+    assert notice.title == "Churn model: 3 reminders and nothing has changed."
+
+
+async def test_an_unfinished_assessment_gets_a_channel_reminder_to_carry_on(core, scheduler, sender):
+    place = Place(platform="slack", workspace="T1", channel="C1", thread="1.0")
+    aid, _ = await core.assessments.start(place=place, project="Fraud model", by=ANA, now=MON)
+    await core.assessments.handle(assessment_id=aid, event=events.Submit(question="data", values={"choice": "ready"}, by=ANA), now=MON)
+    await scheduler.nudge_pass(now=MON + timedelta(hours=23))
+    assert sender.sent == []
+    await scheduler.nudge_pass(now=MON + timedelta(hours=24))
+    (notice, target), = sender.sent
+    assert notice.kind == "stalled" and notice.title == "Fraud model is waiting: 1 of 8 answered."
+    assert [a.command for a in notice.actions] == ["resume", "snooze 7"]
+
+
+async def test_two_passes_at_once_send_each_reminder_once(core, sender, scheduler):
+    ids = [await finished(core, project=f"Project {i}", channel=f"C{i}") for i in range(30)]
+    other = Scheduler(reminders=core.reminders, store=core.store, senders={"slack": sender})
+    await asyncio.gather(scheduler.nudge_pass(now=WED_10), other.nudge_pass(now=WED_10), scheduler.nudge_pass(now=WED_10))
+    assert sorted(n.assessment_id for n, _ in sender.sent) == sorted(ids)
+    assert {r.status for r in await core.reminders.outbox()} == {"sent"}
+
+
+async def test_a_failed_send_is_retried_with_backoff_and_then_marked(core, scheduler, sender):
+    await finished(core)
+    sender.answers = [Sent(ok=False, retry_after=120, error="ratelimited")]
+    report = await scheduler.nudge_pass(now=WED_10)
+    assert (report.sent, report.retrying) == (0, 1)
+    (row,) = await core.reminders.outbox()
+    assert (row.status, row.attempts, row.error, row.next_attempt_at) == ("pending", 1, "ratelimited", WED_10 + timedelta(seconds=120))
+    await scheduler.deliver(now=WED_10 + timedelta(seconds=60))
+    assert len(sender.sent) == 1  # not yet
+    await scheduler.deliver(now=WED_10 + timedelta(seconds=121))
+    (row,) = await core.reminders.outbox()
+    assert (row.status, row.attempts, len(sender.sent)) == ("sent", 2, 2)
+
+
+async def test_a_send_that_keeps_failing_is_given_up_on(core, scheduler, sender):
+    await finished(core)
+    sender.answers = [Sent(ok=False, error="internal_error")] * MAX_ATTEMPTS
+    now = WED_10
+    await scheduler.nudge_pass(now=now)
+    for _ in range(MAX_ATTEMPTS + 2):
+        now += timedelta(hours=2)
+        await scheduler.deliver(now=now)
+    (row,) = await core.reminders.outbox()
+    assert row.status == "failed" and row.error == f"gave up after {MAX_ATTEMPTS} attempts: internal_error"
+    assert len(sender.sent) == MAX_ATTEMPTS
+
+
+async def test_a_permanent_failure_is_marked_with_its_reason_and_not_retried(core, scheduler, sender):
+    await finished(core)
+    sender.answers = [Sent(ok=False, permanent="not_in_channel")]
+    report = await scheduler.nudge_pass(now=WED_10)
+    assert report.failed == 1 and "not_in_channel" in report.errors[0]
+    await scheduler.deliver(now=WED_10 + timedelta(days=1))
+    (row,) = await core.reminders.outbox()
+    assert (row.status, row.error, len(sender.sent)) == ("failed", "not_in_channel", 1)
+
+
+async def test_a_pass_is_a_handful_of_statements_however_many_are_due(core, scheduler, sender):
+    for i in range(40):
+        await finished(core, project=f"Project {i}", channel=f"C{i}")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa_event.listen(core.engine.sync_engine, "before_cursor_execute", listener)
+    try:
+        report = await scheduler.nudge_pass(now=WED_10)
+    finally:
+        sa_event.remove(core.engine.sync_engine, "before_cursor_execute", listener)
+    assert report.sent == 40
+    assert len(statements) <= 10, statements
+
+
+# -- digests ---------------------------------------------------------------------------
+
+
+async def test_the_digest_comes_monday_nine_in_the_sponsors_zone(core, scheduler, sender):
+    sender.zones["USAM"] = "America/New_York"
+    await finished(core, project="Churn model")
+    await finished(core, project="Fraud model", answers={**FULL, "ownership": {"owner": {"id": "UDANA", "name": "Dana"}, "budget": "1 EUR", "time": "x"}})
+    await scheduler.digest_pass(now=MON + timedelta(hours=1))  # a new sponsor: only scheduled
+    assert sender.sent == []
+    monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 09:00 in New York
+    await scheduler.digest_pass(now=monday - timedelta(minutes=1))
+    assert sender.sent == []
+    await scheduler.digest_pass(now=monday)
+    await scheduler.digest_pass(now=monday + timedelta(hours=1))
+    (notice, target), = sender.sent
+    assert (notice.kind, target.person, target.channel) == ("digest", "USAM", None)
+    assert notice.title == "Your weekly AI readiness digest: 2 projects, 1 with blocking gaps."
+    churn, fraud = notice.lines
+    assert churn.startswith("Churn model: 94% · Ready for production (new this week)")
+    assert "Open gaps: no production owner (open 6 days)" in churn and "Next: name the production owner." in churn
+    assert fraud.startswith("Fraud model: 100%") and "No blocking gaps" in fraud
+    (row,) = await core.reminders.outbox()
+    assert row.key.startswith("digest:") and row.key.endswith(":2026-W49")
+
+
+async def test_the_next_digest_shows_the_change(core, scheduler, sender):
+    aid = await finished(core)
+    await scheduler.digest_pass(now=MON + timedelta(hours=1))
+    await scheduler.digest_pass(now=datetime(2026, 11, 30, 9, tzinfo=UTC))
+    await core.assessments.handle(assessment_id=aid, event=events.SetOwner(person=DANA, by=ANA), now=datetime(2026, 12, 2, tzinfo=UTC))
+    await scheduler.digest_pass(now=datetime(2026, 12, 7, 9, tzinfo=UTC))
+    first, second = (n for n, _ in sender.sent)
+    assert "(new this week)" in first.lines[0]
+    assert "Churn model: 100% · Ready for production (+6 points since the last digest)" in second.lines[0]
+
+
+async def test_a_missed_digest_goes_out_once_and_no_projects_means_no_digest(core, scheduler, sender):
+    aid = await finished(core)
+    await scheduler.digest_pass(now=MON + timedelta(hours=1))
+    await scheduler.digest_pass(now=datetime(2026, 12, 16, 12, tzinfo=UTC))  # two Mondays missed
+    await scheduler.digest_pass(now=datetime(2026, 12, 16, 13, tzinfo=UTC))
+    assert kinds(sender) == ["digest"]
+    await core.assessments.handle(assessment_id=aid, event=events.SetSponsor(person=DANA, by=ANA), now=datetime(2026, 12, 17, tzinfo=UTC))
+    await scheduler.digest_pass(now=datetime(2026, 12, 21, 9, tzinfo=UTC))  # Sam sponsors nothing now
+    assert kinds(sender) == ["digest"]
