@@ -121,8 +121,10 @@ class Slack:
             given = values.get(block["block_id"])
             kind = element["type"]
             entry: dict[str, Any] = {"type": kind}
-            if kind == "radio_buttons":
+            if kind in ("radio_buttons", "static_select"):
                 entry["selected_option"] = next((o for o in element["options"] if o["value"] == given), None)
+            elif kind == "timepicker":
+                entry["selected_time"] = given
             elif kind == "checkboxes":
                 entry["selected_options"] = [o for o in element["options"] if o["value"] in (given or [])]
             elif kind == "users_select":

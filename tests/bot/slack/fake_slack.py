@@ -27,6 +27,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Event()
         self.installed_team = "T1"
+        self.users: dict[str, dict[str, Any]] = {}  # users.info answers by user id
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
 
@@ -66,6 +67,7 @@ class FakeSlack:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (users.info) with GET
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
@@ -107,7 +109,9 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            params = dict(request.query)
+        elif request.content_type == "application/json":
             params = await request.json()
         else:
             params = dict(await request.post())
@@ -140,7 +144,8 @@ class FakeSlack:
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {**(params.get("view") or {}), "id": f"V{self._next_ts()}"}}
         if method == "users.info":
-            return {"ok": True, "user": {"id": params.get("user"), "name": "someone", "tz": "Europe/Berlin"}}
+            user = {"id": params.get("user"), "name": "someone", "tz": "Europe/Berlin", **self.users.get(str(params.get("user")), {})}
+            return {"ok": True, "user": user}
         if method == "oauth.v2.access":
             return {
                 "ok": True, "app_id": "A1", "authed_user": {"id": "UINSTALLER"}, "scope": "commands,chat:write,users:read",

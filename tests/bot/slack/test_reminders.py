@@ -1,0 +1,164 @@
+"""Reminders and digests end to end: the scheduler's passes posting through the Slack Web API on loopback."""
+
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from conversations import events
+from conversations.people import Person
+from conversations.schedule import Settings
+from tests.bot.slack.conftest import SECRET, text_of
+from tests.bot.slack.test_flow import open_form
+
+BERLIN = ZoneInfo("Europe/Berlin")
+UTC = timezone.utc
+ANA = Person(name="ana", id="UANA")
+ANSWERS = {
+    "data": {"choice": "ready"},
+    "process": {"choice": "defined"},
+    "roi": {"statement": "Cut churn", "target": "4%", "by_when": "2099-01-01"},
+    "governance": {"choice": "parallel"},
+    "ownership": {"owner": None, "budget": "100k EUR", "time": "1 day a week"},
+    "monitoring": {"checks": ["accuracy_drift", "data_drift", "outlier_alerts", "threshold_alerts"]},
+    "skills": {"choice": "yes"},
+    "use_case": {"choice": "real"},
+}
+
+
+async def finished_without_owner(slack):
+    await slack.core.store.save_settings(platform="slack", workspace="T1", settings=Settings(tz="Europe/Berlin"), now=slack.core.clock())
+    await slack.command("start Churn model")
+    await slack.api.wait_for("chat.postMessage", 3)
+    await slack.command("sponsor <@USAM|sam>")
+    await slack.api.wait_for("chat.postMessage", 4)
+    for question, values in ANSWERS.items():
+        await slack.core.assessments.handle(assessment_id=1, event=events.Submit(question=question, values=values, by=ANA), now=slack.core.clock())
+    await slack.core.assessments.handle(assessment_id=1, event=events.Finish(by=ANA), now=slack.core.clock())
+    await slack.api.settle(0.1)
+    return slack.messages()[0]  # the card, whose thread the reminders go to
+
+
+def reminders(slack):
+    return [m for m in slack.messages() if "can't go to production yet" in text_of(m)]
+
+
+async def test_a_missing_owner_is_nudged_at_ten_local_on_working_days_until_it_is_filled_in(slack):
+    card = await finished_without_owner(slack)
+    scheduler = slack.core.scheduler()
+    wednesday = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
+    await scheduler.nudge_pass(now=wednesday - timedelta(minutes=1))
+    assert reminders(slack) == []
+    await scheduler.nudge_pass(now=wednesday)
+    (nudge,) = reminders(slack)
+    assert nudge["thread_ts"] == card["ts"] and nudge["channel"] == "C1"
+    text = text_of(nudge)
+    assert "No production owner: sam, can you name the production owner?" in text and "For <@USAM>" in text
+    assert "<!channel>" not in text and "<!here>" not in text
+    await scheduler.nudge_pass(now=datetime(2026, 11, 28, 10, 0, tzinfo=BERLIN))  # Saturday
+    assert len(reminders(slack)) == 1
+
+    view = await open_form(slack, nudge, "Fill in now")
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["ownership.owner"]
+    answer = await slack.submit(view, {"ownership.owner": "UDANA"})
+    assert answer.status == 200 and answer.text == ""
+    await slack.api.settle(0.2)
+    loaded = await slack.core.store.load(assessment_id=1)
+    assert loaded.state.owner.id == "UDANA" and loaded.state.answers["ownership"].values["budget"]["amount"] == 100000
+    for day in (30, 1, 2):
+        month = 11 if day == 30 else 12
+        await scheduler.nudge_pass(now=datetime(2026, month, day, 10, 0, tzinfo=BERLIN))
+    assert len(reminders(slack)) == 1
+
+
+async def test_snooze_from_the_reminder_and_from_the_command(slack):
+    await finished_without_owner(slack)
+    scheduler = slack.core.scheduler()
+    await scheduler.nudge_pass(now=datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN))
+    (nudge,) = reminders(slack)
+    await slack.click(nudge, "Snooze a week")
+    await slack.api.settle(0.2)
+    assert "paused until" in text_of(slack.messages()[-1])
+    await scheduler.nudge_pass(now=datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN))
+    assert len(reminders(slack)) == 1
+    answer = await slack.command("snooze many")
+    assert "For how many days?" in answer.text
+    await slack.command("snooze 30")
+    await slack.api.settle(0.2)
+    await scheduler.nudge_pass(now=datetime(2026, 12, 7, 10, 0, tzinfo=BERLIN))
+    assert len(reminders(slack)) == 1
+
+
+async def test_the_sponsor_gets_the_monday_digest_at_nine_in_their_zone(slack):
+    slack.api.users["USAM"] = {"tz": "America/New_York"}
+    await finished_without_owner(slack)
+    scheduler = slack.core.scheduler()
+    await scheduler.digest_pass(now=slack.core.clock())  # the new sponsor's first slot is set
+    monday_nine_new_york = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # the same Monday: 09:00 in New York is still ahead
+    await scheduler.digest_pass(now=monday_nine_new_york - timedelta(minutes=1))
+    assert not [p for p in slack.api.of("chat.postMessage") if p["channel"] == "USAM"]
+    await scheduler.digest_pass(now=monday_nine_new_york)
+    await scheduler.digest_pass(now=monday_nine_new_york + timedelta(minutes=1))
+    (digest,) = [p for p in slack.api.of("chat.postMessage") if p["channel"] == "USAM"]
+    text = text_of(digest)
+    assert "Your weekly AI readiness digest: 1 project, 1 with blocking gaps." in text
+    assert "Churn model: 94% · Ready for production (new this week)" in text
+    assert "Next: name the production owner." in text
+    assert [p["user"] for p in slack.api.of("users.info")] == ["USAM"]
+
+
+async def test_the_digest_preview_command(slack):
+    await finished_without_owner(slack)
+    await slack.command("digest", user={"id": "USAM", "name": "sam"})
+    said = (await slack.api.wait_for("response_url"))[-1]["text"]
+    assert said.startswith("Your weekly AI readiness digest: 1 project")
+    await slack.command("digest", user={"id": "UNOBODY", "name": "x"})
+    assert "You sponsor no readiness checks yet" in (await slack.api.wait_for("response_url", 2))[-1]["text"]
+
+
+async def test_a_channel_the_bot_left_is_marked_and_not_retried(slack):
+    await finished_without_owner(slack)
+    scheduler = slack.core.scheduler()
+    slack.api.fail("chat.postMessage", "not_in_channel")
+    report = await scheduler.nudge_pass(now=datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN))
+    assert report.failed == 1
+    await scheduler.deliver(now=datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN))
+    (row,) = await slack.core.reminders.outbox()
+    assert (row.status, row.error) == ("failed", "not_in_channel")
+
+
+async def test_settings_are_for_admins_and_are_checked(slack):
+    answer = await slack.command("settings")
+    assert answer.status == 200
+    said = (await slack.api.wait_for("response_url"))[-1]["text"]
+    assert said == "Only workspace admins can change Preflight's settings."
+    slack.api.users["UANA"] = {"is_admin": True}
+    await slack.command("settings")
+    view = (await slack.api.wait_for("views.open"))[-1]["view"]
+    values = {"tz": "Mars/Olympus", "nudge_every": "1", "nudge_at": "08:00", "work_start": "09:00", "work_end": "17:00", "stall_hours": "24", "escalate_after": "3", "digest_weekday": "0", "digest_at": "09:00"}
+    answer = await slack.submit(view, values)
+    assert answer.json()["errors"] == {"tz": "'Mars/Olympus' is not a time zone I know; use a name like Europe/Berlin.", "nudge_at": "Reminders must fall inside the working day."}
+    answer = await slack.submit(view, {**values, "tz": "Asia/Tokyo", "nudge_at": "11:30"})
+    assert answer.status == 200 and answer.text == ""
+    await slack.api.settle(0.2)
+    saved = await slack.core.store.settings(platform="slack", workspace="T1")
+    assert (saved.tz, saved.nudge_every, saved.nudge_at.isoformat(), saved.work_end.isoformat()) == ("Asia/Tokyo", 1, "11:30:00", "17:00:00")
+
+
+async def test_the_nudge_command_runs_one_pass_as_a_process(slack, tmp_path):
+    import asyncio
+
+    await finished_without_owner(slack)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=str(slack.core.config.database_url).replace("+aiosqlite", ""), SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-test-token", SLACK_API_URL=slack.api.url)
+    command = [str(Path(sys.executable).parent / "preflight"), "nudge", "--now", "2026-11-25T10:00:00+01:00"]
+    printed = []
+    for _ in range(2):
+        process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+        printed.append(out.decode().strip())
+    assert printed[0] == "nudge pass at 2026-11-25T10:00:00+01:00: looked at 1, queued 1, sent 1, retrying 0, failed 0"
+    assert printed[1].endswith("queued 0, sent 0, retrying 0, failed 0")
+    assert len(reminders(slack)) == 1
