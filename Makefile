@@ -22,7 +22,9 @@ test: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b || exit 1; done || echo "No benchmarks yet."
+	$(BIN)/python bench/slack_ack.py
+	$(BIN)/python bench/reminder_passes.py
+	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh sh -c 'if [ -n "$$TEST_DATABASE_URL" ]; then echo "On PostgreSQL:"; $(BIN)/python bench/reminder_passes.py --database-url "$$TEST_DATABASE_URL"; fi'
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -173,6 +173,10 @@ class Scheduler:
         """Both passes every minute until `stop` is set; a failing pass is logged and tried again."""
         while not stop.is_set():
             now = clock()
+            try:
+                await self.store.prune_handled(before=now - timedelta(days=1))  # Slack retries within minutes
+            except Exception:
+                log.exception("pruning handled requests failed")
             for name, run in (("nudge", self.nudge_pass), ("digest", self.digest_pass)):
                 try:
                     report = await run(now=now)

@@ -233,6 +233,13 @@ class SqlStore:
             await session.commit()
             return inserted.rowcount == 1
 
+    async def prune_handled(self, *, before: datetime) -> int:
+        """Forget delivery keys older than Slack's retry window."""
+        async with self.session() as session:
+            deleted = await session.exec(delete(HandledRequest).where(HandledRequest.handled_at < before))
+            await session.commit()
+            return deleted.rowcount
+
     async def release(self, *, key: str) -> None:
         """Forget a delivery whose handling failed, so that Slack's retry is handled."""
         async with self.session() as session:

@@ -262,3 +262,20 @@ async def test_a_missed_digest_goes_out_once_and_no_projects_means_no_digest(cor
     await core.assessments.handle(assessment_id=aid, event=events.SetSponsor(person=DANA, by=ANA), now=datetime(2026, 12, 17, tzinfo=UTC))
     await scheduler.digest_pass(now=datetime(2026, 12, 21, 9, tzinfo=UTC))  # Sam sponsors nothing now
     assert kinds(sender) == ["digest"]
+
+
+async def test_the_loop_runs_both_passes_and_forgets_old_delivery_keys(core, scheduler, sender):
+    await finished(core)
+    await core.store.claim(key="evt:old", now=WED_10 - timedelta(days=2))
+    await core.store.claim(key="evt:new", now=WED_10 - timedelta(minutes=1))
+    stop = asyncio.Event()
+    loop = asyncio.create_task(scheduler.run_forever(clock=lambda: WED_10, stop=stop, every=0.05))
+    for _ in range(100):
+        if sender.sent:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(loop, 5)
+    assert kinds(sender) == ["gap"]
+    assert await core.store.claim(key="evt:old", now=WED_10) is True  # forgotten
+    assert await core.store.claim(key="evt:new", now=WED_10) is False  # still remembered
