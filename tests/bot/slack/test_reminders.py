@@ -11,20 +11,12 @@ from conversations.people import Person
 from conversations.schedule import Settings
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form
+from tests.bot.test_scheduler import FULL
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc
 ANA = Person(name="ana", id="UANA")
-ANSWERS = {
-    "data": {"choice": "ready"},
-    "process": {"choice": "defined"},
-    "roi": {"statement": "Cut churn", "target": "4%", "by_when": "2099-01-01"},
-    "governance": {"choice": "parallel"},
-    "ownership": {"owner": None, "budget": "100k EUR", "time": "1 day a week"},
-    "monitoring": {"checks": ["accuracy_drift", "data_drift", "outlier_alerts", "threshold_alerts"]},
-    "skills": {"choice": "yes"},
-    "use_case": {"choice": "real"},
-}
+ANSWERS = FULL  # finished, everything in place but the production owner
 
 
 async def finished_without_owner(slack):
