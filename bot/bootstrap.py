@@ -33,6 +33,15 @@ class App:
     clock: Clock
     reminders: ReminderStore
     slack_installations: Any = None  # the OAuth installation store, when Slack runs multi-workspace
+    teams_endpoint: Any = None  # bot.teams.app.Teams: the adapter and bot, built once
+
+    def teams(self) -> Any:
+        """The Teams endpoint (adapter, bot, references), built on first use."""
+        if self.teams_endpoint is None:
+            from bot.teams.app import build
+
+            self.teams_endpoint = build(self, self.config)
+        return self.teams_endpoint
 
     def senders(self) -> dict[str, Sender]:
         """One Sender per configured platform: where reminders and digests can go."""
@@ -42,6 +51,8 @@ class App:
             from bot.slack.sender import SlackSender
 
             found["slack"] = SlackSender(config=self.config, installations=installations(self, self.config))
+        if self.config.teams_configured:
+            found["teams"] = self.teams().sender(self)
         return found
 
     def scheduler(self) -> "Scheduler":

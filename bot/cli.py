@@ -24,7 +24,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="preflight", description="The AI execution readiness check, in chat.")
     sub = p.add_subparsers(dest="command", metavar="command")
     sub.add_parser("run", help="the main job: every configured platform, or the terminal chat when none is")
-    serve = sub.add_parser("serve", help="the HTTP server for Slack (POST /slack/events) and the health check")
+    serve = sub.add_parser("serve", help="the HTTP server: Slack (POST /slack/events), Teams (POST /api/messages), the health check")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
     serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this process")
     for name, what in (("nudge", "one pass of reminders (gap nudges, unfinished checks, escalations), then exit"), ("digest", "one pass of weekly sponsor digests, then exit")):
@@ -73,10 +73,8 @@ async def _console(config: Config, *, project: str | None = None, sponsor: str |
 
 
 async def _run(config: Config) -> int:
-    if config.slack_configured:
+    if config.slack_configured or config.teams_configured:
         return await _serve(config, port=config.port)
-    if config.teams_configured:
-        raise Failure("Teams credentials are set, but this version serves Slack and the terminal chat only.")
     print(f"No Slack or Teams credentials set: opening the terminal chat. {CONNECT_HINT}", flush=True)
     return await _console(config)
 
@@ -84,11 +82,17 @@ async def _run(config: Config) -> int:
 async def _serve(config: Config, *, port: int, scheduler: bool = True) -> int:
     from bot.server import routes, serve
     from bot.slack.app import build
+    from bot.teams.app import NOT_CONFIGURED
 
     config.check()
     app = await bootstrap(config)
     try:
         slack = build(app, config) if config.slack_configured else None
+        teams = app.teams()
+        if not teams.configured:
+            print(NOT_CONFIGURED, flush=True)
+        elif teams.anonymous:
+            print("Teams: TEAMS_ALLOW_ANONYMOUS=1, so /api/messages accepts unauthenticated activities. Never in production.", flush=True)
         socket = None
         if slack is not None and config.slack_app_token:
             from bot.slack.app import connect_socket_mode
@@ -101,7 +105,7 @@ async def _serve(config: Config, *, port: int, scheduler: bool = True) -> int:
             loop = asyncio.create_task(app.scheduler().run_forever(clock=app.clock, stop=stop))
             print("Reminders and digests are sent from this process (--no-scheduler turns that off).", flush=True)
         try:
-            await serve(routes(app, slack=slack), port=port)
+            await serve(routes(app, slack=slack, teams=teams), port=port)
         finally:
             stop.set()
             if loop is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -21,7 +22,7 @@ def _timestamp_is_malformed(request: web.Request) -> bool:
     return not stamp.isdigit()
 
 
-def routes(core: App, *, slack: AsyncApp | None) -> web.Application:
+def routes(core: App, *, slack: AsyncApp | None, teams: Any = None) -> web.Application:
     """The aiohttp application with every route that is configured."""
     app = web.Application(client_max_size=1024 * 1024)
 
@@ -34,6 +35,8 @@ def routes(core: App, *, slack: AsyncApp | None) -> web.Application:
         return web.json_response({"status": "ok", "database": "ok"})
 
     app.router.add_get("/healthz", healthz)
+    if teams is not None:
+        app.router.add_post("/api/messages", teams.handle)
 
     if slack is not None:
 
@@ -64,7 +67,8 @@ async def serve(app: web.Application, *, port: int, host: str = "0.0.0.0", ready
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port)
     await site.start()
-    print(f"Preflight is listening on http://{host}:{port} (POST /slack/events, GET /healthz).", flush=True)
+    paths = ", ".join(sorted(f"{r.method} {r.resource.canonical}" for r in app.router.routes() if r.method != "HEAD"))
+    print(f"Preflight is listening on http://{host}:{port} ({paths}).", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.machine import Answer as AnswerState
 from conversations.digest import Project
-from conversations.schedule import Settings, next_digest
+from conversations.schedule import Settings, next_digest, valid_zone
 from conversations.machine import Pending, Stage, State
 from conversations.people import Person as PersonRef
 from conversations.questions import TOTAL
@@ -130,9 +130,11 @@ class SqlStore:
 
     @staticmethod
     async def _schedule_digest(session: AsyncSession, *, person_id: int, now: datetime) -> None:
-        """A new sponsor: the digest pass picks them up and sets their first slot."""
+        """A new sponsor: the digest pass picks them up, checks their zone and sets their first slot."""
         await session.exec(
-            update(Person).where(Person.id == person_id, Person.next_digest_at.is_(None)).values(next_digest_at=now)
+            update(Person)
+            .where(Person.id == person_id, Person.next_digest_at.is_(None))
+            .values(next_digest_at=now, tz_checked_at=None)
         )
 
     async def _write_answers(
@@ -275,6 +277,22 @@ class SqlStore:
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
             )
             return (await session.exec(query)).first()
+
+    async def set_time_zone(self, *, platform: str, workspace: str, person: PersonRef, tz: str, now: datetime) -> None:
+        """Remember a person's time zone as their client reported it (Teams sends it with each message)."""
+        if not valid_zone(tz):
+            return
+        async with self.session() as session:
+            workspace_id = await self._workspace(session, place=Place(platform=platform, workspace=workspace, channel=""), now=now)
+            insert = self._insert(Person).values(
+                workspace_id=workspace_id, external_id=person.key, name=person.name[:200], tz=tz, tz_checked_at=now, updated_at=now
+            )
+            await session.exec(
+                insert.on_conflict_do_update(
+                    index_elements=["workspace_id", "external_id"], set_={"tz": tz, "tz_checked_at": now}
+                )
+            )
+            await session.commit()
 
     async def settings(self, *, platform: str, workspace: str) -> Settings:
         async with self.session() as session:

@@ -168,3 +168,22 @@ class Reminder(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=300)
     created_at: datetime = _when()
     sent_at: datetime | None = _when(default=None)
+
+
+class TeamsConversation(SQLModel, table=True):
+    """A Teams conversation the bot has met, with the reference needed to write to it later."""
+
+    __tablename__ = "teams_conversation"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversation_id"),
+        Index("ix_teams_conversation_user", "workspace_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    conversation_id: str = Field(max_length=300)
+    kind: str = Field(max_length=16)  # channel, personal or groupChat
+    user_id: str | None = Field(default=None, max_length=200)  # the person, for a personal chat
+    reference: dict[str, Any] = Field(sa_type=JSON)  # a serialised ConversationReference
+    active: bool = True  # false once the connector answers 403 or 404
+    updated_at: datetime = _when()

@@ -55,7 +55,7 @@ async def test_migrations_create_exactly_the_tables_the_code_uses(engine):
 async def test_migrating_twice_is_harmless(engine):
     await upgrade(engine)
     async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one() == "0003"
+        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one() == "0004"
 
 
 async def test_a_started_assessment_loads_as_it_was_saved(service, store, now, ana):
