@@ -53,6 +53,17 @@ def person_of(activity: Activity) -> Person:
     return Person(name=(sender.name or sender.id or "someone") if sender else "someone", id=sender.id if sender else None)
 
 
+def mentions(activity: Activity) -> list[Person]:
+    """The people @mentioned in a message, the bot left out."""
+    found = []
+    for entity in activity.entities or []:
+        data = {**(getattr(entity, "additional_properties", None) or {}), **entity.serialize()}
+        mentioned = data.get("mentioned") or {}
+        if data.get("type") == "mention" and mentioned.get("id") and mentioned["id"] != activity.recipient.id:
+            found.append(Person(name=mentioned.get("name") or mentioned["id"], id=mentioned["id"]))
+    return found
+
+
 def attachment(card: dict[str, Any]) -> Any:
     return CardFactory.adaptive_card(card)
 
@@ -145,11 +156,11 @@ class TeamsBot(ActivityHandler):
             return
         found = await self.core.store.latest_in_channel(platform=PLATFORM, workspace=tenant, channel=activity.conversation.id)
         if word in ("owner", "sponsor"):
-            mentioned = [m for m in TurnContext.get_mentions(activity) if m.mentioned and m.mentioned.id != activity.recipient.id]
+            mentioned = mentions(activity)
             if not mentioned:
                 await turn_context.send_activity(MessageFactory.text(f"Name the person with @, e.g. **{word}** @Dana.\n\n{HELP}"))
                 return
-            person = Person(name=mentioned[0].mentioned.name or mentioned[0].mentioned.id, id=mentioned[0].mentioned.id)
+            person = mentioned[0]
             event: events.Event = events.SetOwner(person=person, by=user) if word == "owner" else events.SetSponsor(person=person, by=user)
         elif word == "snooze":
             event = events.Snooze(days=int(rest) if rest.isdigit() else None, by=user)

@@ -16,7 +16,7 @@ from conversations.scoring import GAP_LABELS, score
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BLOCK = 2000
 GAP_FIELDS = {"owner": [("ownership", "owner")], "budget": [("ownership", "budget")], "roi": [("roi", "statement"), ("roi", "target"), ("roi", "by_when")]}
-_MARKDOWN = re.compile(r"([\\*_\[\]`#>~|])")
+_MARKDOWN = re.compile(r"([\\*_\[\]`#~|])")
 
 
 def escape(text: str) -> str:
