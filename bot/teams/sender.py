@@ -56,15 +56,23 @@ class TeamsSender:
             if wait > 0:
                 await asyncio.sleep(wait)
 
+            failures: list[BaseException] = []
+
             async def post(turn_context: TurnContext) -> None:
-                await turn_context.send_activity(message)
+                # Caught here, not by the adapter's turn-error handler, so the status reaches the scheduler.
+                try:
+                    await turn_context.send_activity(message)
+                except Exception as e:
+                    failures.append(e)
 
             try:
                 await self.adapter.continue_conversation(reference, post, bot_app_id=self.app_id)
             except Exception as e:  # the connector's errors carry the HTTP status
-                return await self._failed(e, tenant=tenant, conversation=conversation)
+                failures.append(e)
             finally:
                 self._last[conversation] = time.monotonic()
+        if failures:
+            return await self._failed(failures[0], tenant=tenant, conversation=conversation)
         return Sent(ok=True)
 
     async def _failed(self, error: BaseException, *, tenant: str, conversation: str) -> Sent:
@@ -92,26 +100,32 @@ class TeamsSender:
             channel_data={"tenant": {"id": target.workspace}},
         )
         sent: list[bool] = []
+        failures: list[BaseException] = []
 
         async def post(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(message)
             made = TurnContext.get_conversation_reference(turn_context.activity)
             await self.references.remember(
                 tenant=target.workspace, conversation_id=made.conversation.id, kind="personal",
                 reference=made.serialize(), now=self.clock(), user_id=target.person,
             )
-            sent.append(True)
+            try:
+                await turn_context.send_activity(message)
+                sent.append(True)
+            except Exception as e:
+                failures.append(e)
 
         try:
             await self.adapter.create_conversation(
                 self.app_id, post, parameters, channel_id=reference.channel_id or "msteams", service_url=reference.service_url
             )
         except Exception as e:
-            status = _status(e)
+            failures.append(e)
+        if failures:
+            status = _status(failures[0])
             if status in (403, 404):
                 return Sent(ok=False, permanent=f"Teams answered {status} when opening a chat with the person")
-            return Sent(ok=False, error=f"{type(e).__name__}: {status or e}"[:200])
-        return Sent(ok=bool(sent)) if sent else Sent(ok=False, error="the chat was not opened")
+            return Sent(ok=False, error=f"{type(failures[0]).__name__}: {status or failures[0]}"[:200])
+        return Sent(ok=True) if sent else Sent(ok=False, error="the chat was not opened")
 
     async def time_zone(self, *, workspace: str, person: str) -> str | None:
         """Teams reports a person's zone with their messages; it is stored then, not asked for."""
