@@ -36,6 +36,11 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="all assessments and answers")
     exp.add_argument("--format", choices=export.FORMATS, default="json")
     exp.add_argument("--output", "-o", type=Path, help="write to this file instead of standard output")
+    teams = sub.add_parser("teams", help="Microsoft Teams tools")
+    teams_sub = teams.add_subparsers(dest="teams_command", metavar="action")
+    package = teams_sub.add_parser("package", help="build the Teams app package (a zip to sideload), bot id from MICROSOFT_APP_ID")
+    package.add_argument("--output", "-o", type=Path, default=Path("preflight-teams.zip"))
+    package.add_argument("--url", help="the public https address of this server, for the package's links")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="action")
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -61,6 +66,19 @@ async def _pass(config: Config, *, kind: str, now: datetime | None) -> int:
     finally:
         await app.close()
     print(f"{kind} pass at {when.isoformat()}: {report}")
+    return 0
+
+
+def _teams_package(config: Config, *, output: Path, url: str | None) -> int:
+    from bot.teams.package import build
+
+    if not config.microsoft_app_id:
+        raise Failure("Set MICROSOFT_APP_ID to the bot's app id (from its Azure registration); the package needs it.")
+    try:
+        build(app_id=config.microsoft_app_id, output=output, base_url=url)
+    except OSError as e:
+        raise Failure(f"Cannot write {output}: {e.strerror or e}.") from None
+    print(f"Wrote {output}: upload it in Teams under Apps → Manage your apps → Upload an app.")
     return 0
 
 
@@ -152,6 +170,8 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
         return await _console(config, project=args.project, sponsor=args.sponsor)
     if args.command == "export":
         return await _export(config, fmt=args.format, output=args.output)
+    if args.command == "teams" and args.teams_command == "package":
+        return _teams_package(config, output=args.output, url=args.url)
     if args.command == "db" and args.db_command == "upgrade":
         return await _db_upgrade(config)
     raise Failure("Unknown command; 'preflight --help' lists them.")
@@ -160,7 +180,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if args.command is None or (args.command == "db" and args.db_command is None):
+    if args.command is None or (args.command == "db" and args.db_command is None) or (args.command == "teams" and args.teams_command is None):
         p.print_help()
         return 2
     try:
