@@ -93,6 +93,8 @@ async def connect_socket_mode(bolt: AsyncApp, *, app_token: str) -> AsyncSocketM
 
 
 def wire(bolt: AsyncApp, handlers: Handlers) -> None:
+    bolt.middleware(handlers.claim_events)
+    bolt.error(handlers.on_error)
     bolt.command("/readiness")(handlers.commands)
     bolt.action(re.compile(r"^pf_choice_\d+$"))(handlers.choice)
     bolt.action("pf_form")(handlers.open_form)

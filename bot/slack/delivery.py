@@ -8,6 +8,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -90,6 +91,10 @@ class Delivery:
         except SlackApiError as e:
             log.warning("Slack refused a message: %s", e.response.get("error") if e.response is not None else e)
             await self.notify(explain(e))
+            return False
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+            log.warning("Slack did not answer: %s", e)
+            await self.notify(f"Slack did not answer in time. {SAVED_NOTE} Press Continue on the card to carry on.")
             return False
         return True
 

@@ -7,7 +7,9 @@ import json
 import logging
 from typing import Any, Awaitable, Callable
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from sqlalchemy.exc import SQLAlchemyError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,6 +29,7 @@ from conversations.service import NotFound
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+DATABASE_ERRORS = (SQLAlchemyError, OSError, ConnectionError)
 NOT_FOUND = "That assessment no longer exists here."
 
 
@@ -61,13 +64,43 @@ class Handlers:
         if not await self.core.store.claim(key=key, now=self.core.clock()):
             log.info("duplicate delivery %s ignored", key)
             return False
+        await self.released_on_failure(key, work)
+        return True
+
+    async def released_on_failure(self, key: str, work: Callable[[], Awaitable[Any]]) -> None:
         try:
             await work()
         except BaseException:
             await self.core.store.release(key=key)  # a real failure: Slack's retry is handled
             raise
-        return True
 
+    async def claim_events(self, body: dict, next: Callable[[], Awaitable[Any]]) -> BoltResponse | None:  # noqa: A002
+        """Events are claimed before they are acknowledged: a retry is recognised, and if the database
+        is down Slack gets a 503 and delivers again later, instead of an ack for work that cannot happen."""
+        if body.get("type") != "event_callback" or not body.get("event_id"):
+            return await next()
+        try:
+            first = await self.core.store.claim(key=f"evt:{body['event_id']}", now=self.core.clock())
+        except DATABASE_ERRORS:
+            log.warning("database unavailable: event %s refused for Slack to retry", body.get("event_id"))
+            return BoltResponse(status=503, body="database unavailable, retry later")
+        if not first:
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def on_error(self, error: Exception, body: dict, client: AsyncWebClient, respond: AsyncRespond | None = None) -> None:
+        """A listener failed after the ack: tell the person, in words."""
+        log.error("listener failed: %s", error, exc_info=error)
+        user = person_of(body.get("user") or {"id": body.get("user_id"), "name": body.get("user_name")})
+        if not user.id:
+            return
+        text = (
+            "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
+            if isinstance(error, DATABASE_ERRORS)
+            else "Something went wrong on Preflight's side. Everything answered before is saved; please try again."
+        )
+        channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+        await notify(client=client, respond=respond if body.get("response_url") else None, channel=channel, user=user, text=text)
     async def turn(
         self,
         *,
@@ -257,7 +290,7 @@ class Handlers:
             listed = await self.core.store.for_person(platform=PLATFORM, workspace=team, person=event["user"])
             await client.views_publish(user_id=event["user"], view=home.view(listed))
 
-        await self.once(f"evt:{body.get('event_id')}", work)
+        await self.released_on_failure(f"evt:{body.get('event_id')}", work)
 
     async def uninstalled(self, body: dict, context: AsyncBoltContext, ack: AsyncAck | None = None) -> None:
         team = context.team_id or _team(body)
@@ -268,7 +301,7 @@ class Handlers:
                 await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
             await self.core.store.delete_workspace(platform=PLATFORM, workspace=team)
 
-        await self.once(f"evt:{body.get('event_id')}", work)
+        await self.released_on_failure(f"evt:{body.get('event_id')}", work)
 
     async def tokens_revoked(self, body: dict, event: dict, context: AsyncBoltContext) -> None:
         team = context.team_id or _team(body)
@@ -284,7 +317,7 @@ class Handlers:
                     await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
                 await self.core.store.delete_workspace(platform=PLATFORM, workspace=team)
 
-        await self.once(f"evt:{body.get('event_id')}", work)
+        await self.released_on_failure(f"evt:{body.get('event_id')}", work)
 
     async def _current_values(self, *, team: str, assessment_id: int, question: str) -> dict[str, Any] | None:
         loaded = await self.core.store.load(assessment_id=assessment_id, workspace=team)

@@ -36,6 +36,11 @@ def test_the_manifest_subscribes_to_the_events_the_app_listens_for():
 
         action = view = command
 
+        def middleware(self, f):
+            return f
+
+        error = middleware
+
     recorder = Recorder()
     wire(recorder, handlers=type("H", (), {"__getattr__": lambda self, name: None})())
     assert sorted(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == sorted(recorder.events)
