@@ -34,6 +34,7 @@ class Config:
     microsoft_app_type: str | None = None
     teams_allow_anonymous: bool = False
     encryption_key: str | None = None
+    slack_timeout: float = 10.0  # seconds per Web API call
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":

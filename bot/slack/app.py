@@ -36,7 +36,7 @@ def web_client(config: Config, *, token: str | None = None) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        timeout=10,
+        timeout=config.slack_timeout,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),

@@ -197,9 +197,9 @@ async def api():
     await fake.stop()
 
 
-def slack_config(tmp_path, api: FakeSlack, **extra: str) -> Config:
+def slack_config(tmp_path, api: FakeSlack, *, database: str | None = None, **extra: str) -> Config:
     env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'preflight.db'}",
+        "DATABASE_URL": database or f"sqlite:///{tmp_path / 'preflight.db'}",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_API_URL": api.url,

@@ -28,6 +28,7 @@ class FakeSlack:
         self._changed = asyncio.Event()
         self.installed_team = "T1"
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers by user id
+        self.delays: dict[str, float] = {}  # seconds to wait before answering a method
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
 
@@ -120,6 +121,8 @@ class FakeSlack:
                 params[key] = json.loads(params[key])
         params["_token"] = request.headers.get("Authorization", "").removeprefix("Bearer ")
         self._record(method, params)
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)

@@ -1,0 +1,176 @@
+"""Faults around Preflight: a slow Slack, a database that goes away, a killed server, a crowd clicking at once."""
+
+import asyncio
+import dataclasses
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+from sqlmodel import select
+
+from storage.engine import database_url, make_engine
+from storage.tables import AnswerChange
+from tests.bot.slack.conftest import SECRET, run_server, slack_config
+from tests.bot.slack.test_flow import started
+
+
+@pytest.fixture
+async def slow_slack(tmp_path, api):
+    config = dataclasses.replace(slack_config(tmp_path, api), slack_timeout=0.3)
+    async for harness in run_server(config, api):
+        yield harness
+
+
+async def test_a_slack_that_does_not_answer_in_time_is_explained_and_the_answer_kept(slow_slack):
+    q1 = await started(slow_slack)
+    slow_slack.api.delays["chat.update"] = 2
+    await slow_slack.click(q1, "Legacy systems")
+    said = (await slow_slack.api.wait_for("response_url"))[-1]["text"]
+    assert said.startswith("Slack did not answer in time. Everything answered so far is saved.")
+    loaded = await slow_slack.core.store.load(assessment_id=1)
+    assert loaded.state.answers["data"].values["choice"] == "legacy"
+
+
+async def test_twenty_people_answering_the_same_question_at_once(slack):
+    q1 = await started(slack)
+    labels = ["Built for AI workloads (real-time inference, volume)", "Partly, workarounds planned", "Legacy systems"]
+    people = [{"id": f"U{i:03d}", "name": f"person{i}"} for i in range(20)]
+    answers = await asyncio.gather(*(slack.click(q1, labels[i % 3], user=p) for i, p in enumerate(people)))
+    assert {a.status for a in answers} == {200}
+    await slack.api.settle(0.5)
+    loaded = await slack.core.store.load(assessment_id=1)
+    history = await slack.core.store.history(assessment_id=1)
+    assert len(history) == 20 and loaded.version == 21
+    assert history[0].old_value is None
+    for earlier, later in zip(history, history[1:]):
+        assert later.old_value == earlier.new_value  # one consistent chain, nothing lost or doubled
+    assert dict(loaded.state.answers["data"].values) == history[-1].new_value
+    assert loaded.state.current.key == "process"  # the cursor moved once
+
+
+# -- the database going away (needs a server to stop: PostgreSQL) ---------------------------
+
+
+@pytest.fixture
+async def on_postgres(tmp_path, api):
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("needs TEST_DATABASE_URL: stopping a database takes a server (make test and CI start one)")
+    from tests.conftest import reset_postgres
+
+    await reset_postgres(database_url({"DATABASE_URL": url}))
+    async for harness in run_server(slack_config(tmp_path, api, database=url), api):
+        yield harness, url
+
+
+async def set_connections(url: str, *, allowed: bool) -> None:
+    """Close (or reopen) the test database to new connections, and end the open ones."""
+    admin = make_engine(database_url({"DATABASE_URL": url.rsplit("/", 1)[0] + "/postgres"}))
+    async with admin.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f"ALTER DATABASE preflight_test ALLOW_CONNECTIONS {'true' if allowed else 'false'}"))
+        if not allowed:
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'preflight_test' AND pid <> pg_backend_pid()"))
+    await admin.dispose()
+
+
+async def test_a_database_outage_is_explained_and_slacks_retry_is_handled_once(on_postgres):
+    slack, url = on_postgres
+    await started(slack)
+    await set_connections(url, allowed=False)
+    try:
+        answer = await slack.command("status")
+        assert answer.status == 200  # acknowledged: Slack does not retry commands
+        said = (await slack.api.wait_for("response_url"))[-1]["text"]
+        assert said == "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
+        event = {"type": "app_home_opened", "user": "UANA", "channel": "D1", "tab": "home"}
+        refused = await slack.event(event, event_id="EvOutage")
+        assert refused.status == 503
+    finally:
+        await set_connections(url, allowed=True)
+    assert (await slack.event(event, event_id="EvOutage", retry=1)).status == 200
+    assert (await slack.event(event, event_id="EvOutage", retry=2)).status == 200
+    await slack.api.settle(0.3)
+    assert slack.api.count("views.publish") == 1
+
+
+# -- a killed server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path, api):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
+    command = [str(Path(sys.executable).parent / "preflight"), "serve", "--port", str(port), "--no-scheduler"]
+    base = f"http://127.0.0.1:{port}"
+
+    async def boot():
+        process = await asyncio.create_subprocess_exec(*command, env=env, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(base + "/healthz") as r:
+                        if r.status == 200:
+                            return process
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+        raise AssertionError("server did not start")
+
+    async def post(http, payload: dict) -> None:
+        body = urlencode({"payload": __import__("json").dumps(payload)})
+        stamp = str(int(time.time()))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
+                   "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)}
+        async with http.post(base + "/slack/events", data=body, headers=headers) as r:
+            assert r.status == 200
+
+    def click(n: int, question: str, value: str) -> dict:
+        return {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "UANA", "name": "ana", "team_id": "T1"},
+                "trigger_id": f"t-{n}", "container": {"message_ts": "1.0", "channel_id": "C1"}, "channel": {"id": "C1"},
+                "response_url": f"{api.base}/respond/{n}",
+                "actions": [{"type": "button", "action_id": "pf_choice_0", "block_id": "b", "value": f'{{"a":1,"q":"{question}","v":"{value}"}}'}]}
+
+    process = await boot()
+    async with aiohttp.ClientSession() as http:
+        body = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness",
+                          "text": "start Churn model", "trigger_id": "t-0", "response_url": f"{api.base}/respond/0"})
+        stamp = str(int(time.time()))
+        async with http.post(base + "/slack/events", data=body, headers={"Content-Type": "application/x-www-form-urlencoded",
+                             "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)}) as r:
+            assert r.status == 200
+        await api.wait_for("chat.postMessage", 3)
+        await post(http, click(1, "data", "ready"))
+        await post(http, click(2, "process", "some"))
+        await api.wait_for("chat.postMessage", 5)
+    process.send_signal(signal.SIGKILL)
+    await process.wait()
+
+    process = await boot()
+    try:
+        async with aiohttp.ClientSession() as http:
+            await post(http, click(3, "roi", "x") | {"actions": [{"type": "button", "action_id": "pf_cmd_skip", "block_id": "b", "value": '{"a":1,"c":"skip","q":"roi"}'}]})
+            await api.wait_for("chat.postMessage", 6)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await process.wait()
+    engine = make_engine(database_url({"DATABASE_URL": env["DATABASE_URL"]}))
+    async with engine.connect() as conn:
+        answers = (await conn.execute(text("SELECT question, value FROM answer ORDER BY question"))).all()
+        row = (await conn.execute(text("SELECT cursor, skipped FROM assessment"))).one()
+    await engine.dispose()
+    assert [q for q, _ in answers] == ["data", "process"]
+    assert row.cursor == 3 and "roi" in row.skipped  # resumed at question 3, skipped it, on to 4
