@@ -44,7 +44,13 @@ def routes(core: App, *, slack: AsyncApp | None, teams: Any = None) -> web.Appli
             # Bolt checks the signature and its age; a timestamp that is not a number would make it answer 500.
             if _timestamp_is_malformed(request):
                 return web.Response(status=401, text="invalid request")
-            return await to_aiohttp_response(await slack.async_dispatch(await to_bolt_request(request)))
+            try:
+                response = await slack.async_dispatch(await to_bolt_request(request))
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                # A signed but malformed payload that Bolt's own parsing trips over.
+                log.warning("malformed Slack request refused: %r", e)
+                return web.Response(status=400, text="malformed request")
+            return await to_aiohttp_response(response)
 
         app.router.add_post("/slack/events", slack_events)
         flow = slack.oauth_flow
