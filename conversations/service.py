@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -13,7 +15,7 @@ from conversations.messages import Reply
 from conversations.people import Person
 from conversations.questions import TOTAL
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 40
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ class Assessments:
 
         With `workspace`, an assessment of any other workspace is NotFound.
         """
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # spread out the writers that collided
             loaded = await self.store.load(assessment_id=assessment_id, workspace=workspace)
             if loaded is None:
                 raise NotFound(assessment_id)

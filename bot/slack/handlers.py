@@ -193,36 +193,28 @@ class Handlers:
             await ack()
             return
         raw = forms.submitted(q, view.get("state", {}).get("values", {}), names={})
-        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
-        key = f"view:{team}:{view.get('id')}:{digest}"
-        if not await self.core.store.claim(key=key, now=self.core.clock()):
-            await ack()
-            return
-        try:
-            outcome = await self.core.assessments.run(
-                assessment_id=_id(metadata), event=events.Submit(question=q.key, values=raw, by=user),
-                now=self.core.clock(), workspace=team,
-            )
-        except NotFound:
-            await self.core.store.release(key=key)
-            await ack(response_action="errors", errors={q.fields[0].key: NOT_FOUND})
-            return
-        except BaseException:
-            await self.core.store.release(key=key)
-            raise
-        first = outcome.replies[0] if outcome.replies else None
-        if first is not None and first.tone is Tone.ERROR and first.errors:
-            await self.core.store.release(key=key)  # nothing was saved: the corrected form must go through
+        # Checked before the ack, which must come within 3 seconds: the answer reads, and the assessment
+        # is this workspace's. Saving (and waiting for any other writer) happens after it.
+        parsed = parse_answer(q, raw, today=self.core.clock().date())
+        if not parsed.ok:
             keys = {f.key for f in q.fields}
-            errors = {(k if k in keys else q.fields[0].key): blocks.clip(m, 150) for k, m in first.errors.items()}
+            errors = {(k if k in keys else q.fields[0].key): blocks.clip(m, 150) for k, m in parsed.errors.items()}
             await ack(response_action="errors", errors=errors)
             return
+        assessment_id = _id(metadata)
+        if await self.core.store.load(assessment_id=assessment_id, workspace=team) is None:
+            await ack(response_action="errors", errors={q.fields[0].key: NOT_FOUND})
+            return
         await ack()
-        delivery = Delivery(
-            client=client, assessment_id=_id(metadata), place=outcome.place, user=user, source_ts=metadata.get("m"),
-            cards=self.cards,
-        )
-        await delivery.show(outcome.replies, changed=outcome.changed)
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
+
+        async def work() -> None:
+            await self.turn(
+                client=client, team=team, assessment_id=assessment_id, user=user, respond=None,
+                event=events.Submit(question=q.key, values=raw, by=user), source_ts=metadata.get("m"),
+            )
+
+        await self.once(f"view:{team}:{view.get('id')}:{digest}", work)
 
     async def fill(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         """"Fill in now" on a reminder: a form with exactly the missing fields."""
