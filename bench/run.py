@@ -1,0 +1,299 @@
+"""make bench: Slack acknowledgement against a bare Bolt app, throughput, memory and scheduler passes.
+
+Servers run as their own processes on loopback (Preflight's real `preflight serve`, and the
+bare Bolt baseline in bench/bare_bolt.py in both of Bolt's modes); this process generates
+the load and plays the Slack Web API. Results are printed as a table and written to
+bench/results/latest.json. With TEST_DATABASE_URL set, Preflight also runs on PostgreSQL.
+
+    python bench/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import reminder_passes  # noqa: E402
+from tests.bot.slack.fake_slack import FakeSlack  # noqa: E402
+
+SECRET = "bench-secret"
+PREFLIGHT = Path(sys.executable).parent / "preflight"
+TICK = os.sysconf("SC_CLK_TCK")
+CHOICES = {"data": "ready", "process": "some", "roi": None, "governance": "parallel", "ownership": None, "monitoring": None, "skills": "partly", "use_case": "real"}
+FORMS = {
+    "roi": {"statement": {"type": "plain_text_input", "value": "Cut churn"}, "target": {"type": "plain_text_input", "value": "below 4%"}, "by_when": {"type": "datepicker", "selected_date": "2099-06-30"}},
+    "ownership": {"owner": {"type": "users_select", "selected_user": "UDANA"}, "budget": {"type": "plain_text_input", "value": "50k EUR"}, "time": {"type": "plain_text_input", "value": "1 day a week"}},
+    "monitoring": {"checks": {"type": "checkboxes", "selected_options": [{"value": "accuracy_drift"}, {"value": "data_drift"}]}},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@asynccontextmanager
+async def server(command: list[str], *, env: dict[str, str], port: int):
+    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            try:
+                async with http.get(url + "/healthz") as r:
+                    if r.status == 200:
+                        break
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+        else:
+            process.kill()
+            raise RuntimeError(f"{command[0]} did not start")
+    try:
+        yield url, process.pid
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def preflight_server(api: FakeSlack, database: str):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=database, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", SLACK_API_URL=api.url)
+    return server([str(PREFLIGHT), "serve", "--port", str(port), "--no-scheduler"], env=env, port=port)
+
+
+def bare_server(api: FakeSlack, *, process_before_response: bool):
+    port = free_port()
+    command = [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--port", str(port), "--secret", SECRET, "--api-url", api.url]
+    if process_before_response:
+        command.append("--process-before-response")
+    return server(command, env=dict(os.environ), port=port)
+
+
+def signed(body: str) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+    }
+
+
+def start_body(n: int, api: FakeSlack) -> str:
+    return urlencode({
+        "team_id": "TBENCH", "channel_id": f"C{n}", "user_id": f"U{n % 50}", "user_name": f"user{n % 50}", "command": "/readiness",
+        "text": f"start Bench project {n}", "trigger_id": f"start-{n}-{time.monotonic_ns()}", "response_url": f"{api.base}/respond/{n}",
+    })
+
+
+def click_body(n: int, api: FakeSlack, *, assessment: int, question: str = "data", value: str = "ready", command: str | None = None) -> str:
+    action = {"type": "button", "action_id": "pf_choice_0", "block_id": f"q:{question}", "value": json.dumps({"a": assessment, "q": question, "v": value})}
+    if command:
+        action = {"type": "button", "action_id": f"pf_cmd_{command}", "block_id": "b", "value": json.dumps({"a": assessment, "c": command})}
+    payload = {
+        "type": "block_actions", "team": {"id": "TBENCH"}, "user": {"id": f"U{n % 50}", "name": f"user{n % 50}", "team_id": "TBENCH"},
+        "trigger_id": f"click-{n}-{time.monotonic_ns()}", "container": {"message_ts": "1.0", "channel_id": f"C{assessment}"},
+        "channel": {"id": f"C{assessment}"}, "response_url": f"{api.base}/respond/{n}", "actions": [action],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def form_body(n: int, *, assessment: int, question: str) -> str:
+    state = {key: {"value": element} for key, element in FORMS[question].items()}
+    payload = {
+        "type": "view_submission", "team": {"id": "TBENCH"}, "user": {"id": f"U{n % 50}", "name": f"user{n % 50}", "team_id": "TBENCH"},
+        "trigger_id": f"form-{n}-{time.monotonic_ns()}",
+        "view": {"id": f"V{assessment}{question}", "type": "modal", "hash": "h", "callback_id": "pf_answer_form",
+                 "private_metadata": json.dumps({"a": assessment, "q": question, "m": None}), "state": {"values": state}},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def fire(url: str, bodies: list[str], *, concurrency: int) -> dict:
+    timings: list[float] = []
+    errors = 0
+    gate = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
+
+        async def one(body: str) -> None:
+            nonlocal errors
+            async with gate:
+                started = time.perf_counter()
+                try:
+                    async with http.post(url + "/slack/events", data=body, headers=signed(body)) as response:
+                        await response.read()
+                        if response.status != 200:
+                            errors += 1
+                except aiohttp.ClientError:
+                    errors += 1
+                timings.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one(b) for b in bodies))
+        wall = time.perf_counter() - began
+    ms = sorted(t * 1000 for t in timings)
+    return {
+        "requests": len(ms), "errors": errors, "p50_ms": round(statistics.median(ms), 2),
+        "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2), "rps": round(len(ms) / wall, 1),
+    }
+
+
+async def ack_benchmark(api: FakeSlack, database: str, *, n: int) -> list[dict]:
+    """/readiness start and an answer click, sequential and 20 at a time, alternating the three servers."""
+    rows = []
+    async with bare_server(api, process_before_response=False) as (bare, _), bare_server(api, process_before_response=True) as (pbr, _), preflight_server(api, database) as (ours, _):
+        await fire(bare, [start_body(i, api) for i in range(20)], concurrency=5)  # warm up all three
+        await fire(pbr, [start_body(i, api) for i in range(20)], concurrency=5)
+        await fire(ours, [start_body(i, api) for i in range(20)], concurrency=5)
+        created = 20
+        for scenario in ("start", "click"):
+            for concurrency in (1, 20):
+                count = n if concurrency == 1 else 2 * n
+                results = {}
+                for name, url in (("bare Bolt", bare), ("bare Bolt, process_before_response", pbr), ("Preflight", ours)):
+                    if scenario == "start":
+                        bodies = [start_body(created + i, api) for i in range(count)]
+                    else:  # each click answers question 1 of a different assessment, which posts question 2
+                        bodies = [click_body(i, api, assessment=1 + i % created) for i in range(count)]
+                    results[name] = await fire(url, bodies, concurrency=concurrency)
+                    await asyncio.sleep(0.2)
+                if scenario == "start":
+                    created += count
+                await api.settle(0.3)
+                for name, result in results.items():
+                    rows.append({"scenario": scenario, "concurrency": concurrency, "server": name, **result})
+    return rows
+
+
+async def throughput_benchmark(api: FakeSlack, database: str, *, assessments: int, concurrency: int = 20) -> dict:
+    """Whole assessments (start, eight answers, finish) through /slack/events; CPU time and memory of the server."""
+    async with preflight_server(api, database) as (url, pid):
+        await asyncio.sleep(1.0)
+        idle = rss_mib(pid)
+        cpu_before = cpu_seconds(pid)
+        began = time.perf_counter()
+        posted = api.count("chat.postMessage")
+        await fire(url, [start_body(i, api) for i in range(assessments)], concurrency=concurrency)
+        await api.wait_for("chat.postMessage", posted + 3 * assessments, timeout=600)
+        bodies = []
+        for a in range(1, assessments + 1):
+            for question, value in CHOICES.items():
+                bodies.append(form_body(len(bodies), assessment=a, question=question) if value is None else click_body(len(bodies), api, assessment=a, question=question, value=value))
+        answers = await fire(url, bodies, concurrency=concurrency)
+        await api.settle(0.5)
+        finishes = [click_body(i, api, assessment=a, command="finish") for i, a in enumerate(range(1, assessments + 1))]
+        await fire(url, finishes, concurrency=concurrency)  # to the review
+        await api.settle(0.5)
+        await fire(url, [click_body(i + assessments, api, assessment=a, command="finish") for i, a in enumerate(range(1, assessments + 1))], concurrency=concurrency)
+        await api.settle(0.5)
+        wall = time.perf_counter() - began
+        cpu = cpu_seconds(pid) - cpu_before
+        after = rss_mib(pid)
+    return {
+        "assessments": assessments, "errors": answers["errors"], "wall_s": round(wall, 1),
+        "assessments_per_s": round(assessments / wall, 1), "cpu_ms_per_assessment": round(1000 * cpu / assessments, 1),
+        "assessments_per_cpu_second": round(assessments / cpu, 1) if cpu else None,
+        "rss_idle_mib": round(idle, 1), "rss_after_mib": round(after, 1),
+    }
+
+
+def table(rows: list[dict], columns: list[str]) -> str:
+    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths)) for r in rows]
+    return "\n".join(out)
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    out = []
+    for scenario in ("start", "click"):
+        for concurrency in (1, 20):
+            group = {r["server"]: r for r in rows if r["scenario"] == scenario and r["concurrency"] == concurrency}
+            ours, bare, pbr = group["Preflight"], group["bare Bolt"], group["bare Bolt, process_before_response"]
+            ratio_default = ours["p50_ms"] / bare["p50_ms"]
+            ratio_pbr = ours["p50_ms"] / pbr["p50_ms"]
+            checks = [ours["errors"] == 0, ratio_default <= 1.05, ratio_pbr <= 2.0]
+            if concurrency == 20:
+                checks.append(ours["p99_ms"] < 100)
+            out.append(
+                f"{'PASS' if all(checks) else 'MISS'}  {scenario:<5} x{concurrency:<2}  p50 {ours['p50_ms']} ms = {ratio_default:.2f}x bare Bolt, "
+                f"{ratio_pbr:.2f}x bare Bolt with process_before_response; p99 {ours['p99_ms']} ms; errors {ours['errors']}"
+            )
+    return out
+
+
+async def main(quick: bool) -> None:
+    api = FakeSlack()
+    await api.start()
+    results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}, "runs": {}}
+    backends = [("SQLite", None)] + ([("PostgreSQL", os.environ["TEST_DATABASE_URL"])] if os.environ.get("TEST_DATABASE_URL") else [])
+    for backend, url in backends:
+        with tempfile.TemporaryDirectory() as folder:
+            fresh = lambda name: f"sqlite:///{folder}/{name}.db"  # noqa: E731
+            if url:
+                from tests.conftest import reset_postgres
+                from storage.engine import database_url
+
+                async def fresh_pg(name: str) -> str:
+                    await reset_postgres(database_url({"DATABASE_URL": url}))
+                    return url
+
+            print(f"\n=== {backend} ===")
+            database = await fresh_pg("ack") if url else fresh("ack")
+            rows = await ack_benchmark(api, database, n=50 if quick else 200)
+            print(table(rows, ["scenario", "concurrency", "server", "requests", "errors", "p50_ms", "p99_ms", "rps"]))
+            checks = verdicts(rows)
+            print("\n".join(checks))
+            database = await fresh_pg("throughput") if url else fresh("throughput")
+            throughput = await throughput_benchmark(api, database, assessments=100 if quick else 1000)
+            print("\n" + table([throughput], list(throughput)))
+            sizes = [1000, 10000] if quick else [1000, 10000, 100000]
+            passes = []
+            for size in sizes:
+                if url:
+                    await reset_postgres(database_url({"DATABASE_URL": url}))
+                    passes.append(await reminder_passes.measure(database_url({"DATABASE_URL": url}), size))
+                else:
+                    passes.append(await reminder_passes.measure(f"sqlite+aiosqlite:///{folder}/passes-{size}.db", size))
+            print("\n" + "\n".join(passes))
+            results["runs"][backend] = {"ack": rows, "targets": checks, "throughput": throughput, "scheduler_passes": passes}
+    await api.stop()
+    out = ROOT / "bench" / "results" / "latest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nWritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer requests and smaller passes")
+    asyncio.run(main(parser.parse_args().quick))
