@@ -34,6 +34,16 @@ class App:
     reminders: ReminderStore
     slack_installations: Any = None  # the OAuth installation store, when Slack runs multi-workspace
     teams_endpoint: Any = None  # bot.teams.app.Teams: the adapter and bot, built once
+    http: Any = None  # one aiohttp session for every Web API call, so connections are reused
+
+    def http_session(self) -> Any:
+        """The shared HTTP client session (created inside the running event loop on first use)."""
+        if self.http is None:
+            import aiohttp
+
+            # The session's own time-out: slack_sdk applies its `timeout` only to sessions it creates.
+            self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.slack_timeout))
+        return self.http
 
     def teams(self) -> Any:
         """The Teams endpoint (adapter, bot, references), built on first use."""
@@ -50,7 +60,7 @@ class App:
             from bot.slack.app import installations
             from bot.slack.sender import SlackSender
 
-            found["slack"] = SlackSender(config=self.config, installations=installations(self, self.config))
+            found["slack"] = SlackSender(config=self.config, installations=installations(self, self.config), session=self.http_session())
         if self.config.teams_configured:
             found["teams"] = self.teams().sender(self)
         return found
@@ -61,6 +71,8 @@ class App:
         return Scheduler(reminders=self.reminders, store=self.store, senders=self.senders())
 
     async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
         await self.engine.dispose()
 
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 import re
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import App
 from bot.config import Config
+from bot.slack.client import web_client
 from bot.slack.forms import CALLBACK, GAPS_CALLBACK
 from bot.slack.settings import CALLBACK as SETTINGS_CALLBACK
 from bot.slack.handlers import Handlers
@@ -25,24 +20,6 @@ from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
 
 # Only what Preflight uses; manifest.json asks for the same.
 BOT_SCOPES = ["commands", "chat:write", "users:read"]
-DEFAULT_API_URL = "https://slack.com/api/"
-
-
-def web_client(config: Config, *, token: str | None = None) -> AsyncWebClient:
-    """A Web API client on SLACK_API_URL that waits out 429s (Retry-After) and retries 5xx."""
-    base_url = config.slack_api_url or DEFAULT_API_URL
-    if not base_url.endswith("/"):
-        base_url += "/"
-    return AsyncWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=config.slack_timeout,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 def installations(core: App, config: Config) -> EncryptedInstallationStore | None:
@@ -74,12 +51,14 @@ def build(core: App, config: Config) -> AsyncApp:
             client=web_client(config),
             installation_store=installs,
             oauth_flow=AsyncOAuthFlow(client=web_client(config), settings=settings),
+            process_before_response=True,  # listeners ack at once and work afterwards (lazy listeners)
         )
     else:
         bolt = AsyncApp(
             name="preflight",
             signing_secret=config.slack_signing_secret or "",
             client=web_client(config, token=config.slack_bot_token),
+            process_before_response=True,  # listeners ack at once and work afterwards (lazy listeners)
         )
     wire(bolt, Handlers(core=core))
     return bolt
@@ -92,18 +71,25 @@ async def connect_socket_mode(bolt: AsyncApp, *, app_token: str) -> AsyncSocketM
     return handler
 
 
+async def just_ack(ack: AsyncAck) -> None:
+    await ack()
+
+
 def wire(bolt: AsyncApp, handlers: Handlers) -> None:
+    """Each listener acknowledges at once (checking only what a form must show as errors) and does its
+    work after the response has gone, as a Bolt lazy listener."""
     bolt.middleware(handlers.claim_events)
     bolt.error(handlers.on_error)
-    bolt.command("/readiness")(handlers.commands)
-    bolt.action(re.compile(r"^pf_choice_\d+$"))(handlers.choice)
-    bolt.action("pf_form")(handlers.open_form)
-    bolt.action(re.compile(r"^pf_cmd_"))(handlers.command_button)
-    bolt.action("pf_edit")(handlers.command_button)
-    bolt.view(CALLBACK)(handlers.form_submitted)
-    bolt.action("pf_fill")(handlers.fill)
-    bolt.view(GAPS_CALLBACK)(handlers.gaps_submitted)
-    bolt.view(SETTINGS_CALLBACK)(handlers.settings_submitted)
-    bolt.event("app_home_opened")(handlers.home_opened)
-    bolt.event("app_uninstalled")(handlers.uninstalled)
-    bolt.event("tokens_revoked")(handlers.tokens_revoked)
+    later = handlers.guarded
+    bolt.command("/readiness")(ack=handlers.commands.ack, lazy=[later(handlers.commands.work)])
+    bolt.action(re.compile(r"^pf_choice_\d+$"))(ack=just_ack, lazy=[later(handlers.choice)])
+    bolt.action("pf_form")(ack=just_ack, lazy=[later(handlers.open_form)])
+    bolt.action(re.compile(r"^pf_cmd_"))(ack=just_ack, lazy=[later(handlers.command_button)])
+    bolt.action("pf_edit")(ack=just_ack, lazy=[later(handlers.command_button)])
+    bolt.action("pf_fill")(ack=just_ack, lazy=[later(handlers.fill)])
+    bolt.view(CALLBACK)(ack=handlers.check_form, lazy=[later(handlers.form_submitted)])
+    bolt.view(GAPS_CALLBACK)(ack=handlers.check_gaps, lazy=[later(handlers.gaps_submitted)])
+    bolt.view(SETTINGS_CALLBACK)(ack=handlers.check_settings, lazy=[later(handlers.settings_submitted)])
+    bolt.event("app_home_opened")(ack=just_ack, lazy=[later(handlers.home_opened)])
+    bolt.event("app_uninstalled")(ack=just_ack, lazy=[later(handlers.uninstalled)])
+    bolt.event("tokens_revoked")(ack=just_ack, lazy=[later(handlers.tokens_revoked)])

@@ -48,59 +48,56 @@ class SlashCommands:
         self.once = once
         self.cards = cards
 
-    async def __call__(self, ack: AsyncAck, command: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+    @staticmethod
+    def parse(command: dict) -> tuple[str, str, str | None]:
+        """(subcommand, argument, the reply to acknowledge with, if the command ends there)."""
         sub, _, arg = (command.get("text") or "").strip().partition(" ")
         sub, arg = sub.lower(), arg.strip()
+        if sub in ("", "help"):
+            return sub, arg, HELP
+        if sub == "start":
+            problem = "Name the project, e.g. `/readiness start Churn model`." if not arg else validate_project(arg)
+            return sub, arg, f"{blocks.escape(problem)}\n\n{HELP}" if problem else None
+        if sub in ("owner", "sponsor"):
+            return sub, arg, None if MENTION.match(arg) else f"Name the person with @, e.g. `/readiness {sub} @dana`.\n\n{HELP}"
+        if sub == "snooze":
+            return sub, arg, None if arg.isdigit() else f"For how many days? e.g. `/readiness snooze 7`.\n\n{HELP}"
+        if sub in ("status", "list", "digest", "settings"):
+            return sub, arg, None
+        return sub, arg, f"I don't know `/readiness {blocks.escape(blocks.clip(sub, 40))}`.\n\n{HELP}"
+
+    async def ack(self, ack: AsyncAck, command: dict) -> None:
+        """Answer at once: the help, or what is wrong with the command, or nothing while the work goes on."""
+        _, _, reply = self.parse(command)
+        await ack(text=reply) if reply else await ack()
+
+    async def work(self, command: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+        """What the command does, after the ack."""
+        sub, arg, reply = self.parse(command)
+        if reply is not None:
+            return
         user = Person(name=command.get("user_name") or command["user_id"], id=command["user_id"])
         team, channel = command["team_id"], command["channel_id"]
         key = f"cmd:{team}:{command.get('trigger_id')}"
-
-        if sub in ("", "help"):
-            await ack(text=HELP)
-            return
         if sub == "start":
-            problem = "Name the project, e.g. `/readiness start Churn model`." if not arg else validate_project(arg)
-            if problem:
-                await ack(text=f"{blocks.escape(problem)}\n\n{HELP}")
-                return
-            await ack()
             await self.once(key, lambda: self.start(client=client, respond=respond, team=team, channel=channel, user=user, project=arg))
-            return
-        if sub in ("owner", "sponsor"):
+        elif sub in ("owner", "sponsor"):
             mention = MENTION.match(arg)
-            if not mention:
-                await ack(text=f"Name the person with @, e.g. `/readiness {sub} @dana`.\n\n{HELP}")
-                return
-            await ack()
+            assert mention is not None
             person = Person(name=mention.group(2) or mention.group(1), id=mention.group(1))
             event = events.SetOwner(person=person, by=user) if sub == "owner" else events.SetSponsor(person=person, by=user)
             await self.once(key, lambda: self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=event))
-            return
-        if sub == "status":
-            await ack()
+        elif sub == "snooze":
+            snooze = events.Snooze(days=int(arg), by=user)
+            await self.once(key, lambda: self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=snooze))
+        elif sub == "status":
             await self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=events.Status(by=user))
-            return
-        if sub == "snooze":
-            if not arg.isdigit():
-                await ack(text=f"For how many days? e.g. `/readiness snooze 7`.\n\n{HELP}")
-                return
-            await ack()
-            event = events.Snooze(days=int(arg), by=user)
-            await self.once(key, lambda: self.in_channel(client=client, respond=respond, team=team, channel=channel, user=user, event=event))
-            return
-        if sub == "digest":
-            await ack()
-            await respond(text=await self.digest_preview(team=team, user=user), response_type="ephemeral")
-            return
-        if sub == "settings":
-            await ack()
-            await self.open_settings(client=client, respond=respond, team=team, user=user, trigger=command.get("trigger_id", ""))
-            return
-        if sub == "list":
-            await ack()
+        elif sub == "list":
             await respond(text=await self.listing(team=team), response_type="ephemeral")
-            return
-        await ack(text=f"I don't know `/readiness {blocks.escape(blocks.clip(sub, 40))}`.\n\n{HELP}")
+        elif sub == "digest":
+            await respond(text=await self.digest_preview(team=team, user=user), response_type="ephemeral")
+        elif sub == "settings":
+            await self.open_settings(client=client, respond=respond, team=team, user=user, trigger=command.get("trigger_id", ""))
 
     async def start(self, *, client: AsyncWebClient, respond: AsyncRespond, team: str, channel: str, user: Person, project: str) -> None:
         place = Place(platform=PLATFORM, workspace=team, channel=channel)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -15,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import App
 from bot.slack import blocks, forms, home
+from bot.slack.client import web_client
 from bot.slack import settings as slack_settings
 from bot.slack.commands import SlashCommands
 from bot.slack.delivery import Cards, Delivery, explain, notify
@@ -88,6 +90,22 @@ class Handlers:
             return BoltResponse(status=200, body="")
         return await next()
 
+    def guarded(self, work: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        """Work done after the ack: a failure still reaches the person, in words."""
+
+        @functools.wraps(work)  # Bolt reads the wrapped function's parameters to know what to pass
+        async def run(**kwargs: Any) -> None:
+            if kwargs.get("client") is not None:
+                # Bolt copies each request for its lazy listeners, so its clients cannot hold a connection
+                # pool; the work after the ack uses one on the shared session, with the same token.
+                kwargs["client"] = web_client(self.core.config, token=kwargs["client"].token, session=self.core.http_session())
+            try:
+                await work(**kwargs)
+            except Exception as e:
+                await self.on_error(e, kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"))
+
+        return run
+
     async def on_error(self, error: Exception, body: dict, client: AsyncWebClient, respond: AsyncRespond | None = None) -> None:
         """A listener failed after the ack: tell the person, in words."""
         log.error("listener failed: %s", error, exc_info=error)
@@ -130,8 +148,7 @@ class Handlers:
 
     # -- buttons ---------------------------------------------------------------
 
-    async def choice(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
-        await ack()
+    async def choice(self, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         data = _parse(action.get("value", ""))
         user, team = person_of(body["user"]), _team(body)
         question, choice = str(data.get("q", "")), str(data.get("v", ""))
@@ -146,8 +163,7 @@ class Handlers:
 
         await self.once(f"act:{team}:{body.get('trigger_id')}:{action.get('action_id')}", work)
 
-    async def command_button(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
-        await ack()
+    async def command_button(self, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         if action.get("type") == "static_select":
             data = _parse((action.get("selected_option") or {}).get("value", ""))
         else:
@@ -165,8 +181,7 @@ class Handlers:
 
         await self.once(f"act:{team}:{body.get('trigger_id')}:{action.get('action_id')}", work)
 
-    async def open_form(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
-        await ack()
+    async def open_form(self, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         data = _parse(action.get("value", ""))
         user, team = person_of(body["user"]), _team(body)
         q = forms.question_of(data)
@@ -185,27 +200,39 @@ class Handlers:
 
     # -- the form --------------------------------------------------------------
 
-    async def form_submitted(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+    async def _form_problems(self, body: dict, view: dict) -> dict[str, str] | None:
+        """Why a submitted answer form cannot be saved, by field; None when it can."""
         metadata = _parse(view.get("private_metadata", ""))
         q = forms.question_of(metadata)
-        user, team = person_of(body["user"]), _team(body)
         if q is None:
-            await ack()
-            return
+            return {}
         raw = forms.submitted(q, view.get("state", {}).get("values", {}), names={})
-        # Checked before the ack, which must come within 3 seconds: the answer reads, and the assessment
-        # is this workspace's. Saving (and waiting for any other writer) happens after it.
         parsed = parse_answer(q, raw, today=self.core.clock().date())
         if not parsed.ok:
             keys = {f.key for f in q.fields}
-            errors = {(k if k in keys else q.fields[0].key): blocks.clip(m, 150) for k, m in parsed.errors.items()}
-            await ack(response_action="errors", errors=errors)
-            return
+            return {(k if k in keys else q.fields[0].key): blocks.clip(m, 150) for k, m in parsed.errors.items()}
+        if await self.core.store.load(assessment_id=_id(metadata), workspace=_team(body)) is None:
+            return {q.fields[0].key: NOT_FOUND}
+        return None
+
+    async def check_form(self, ack: AsyncAck, body: dict, view: dict) -> None:
+        """The form's answer reads and the assessment is this workspace's: checked before the ack,
+        so errors show in the form; saving happens after the ack (form_submitted)."""
+        problems = await self._form_problems(body, view)
+        if problems:
+            await ack(response_action="errors", errors=problems)
+        else:
+            await ack()
+
+    async def form_submitted(self, body: dict, view: dict, client: AsyncWebClient) -> None:
+        if await self._form_problems(body, view) is not None:
+            return  # the form showed the errors
+        metadata = _parse(view.get("private_metadata", ""))
+        q = forms.question_of(metadata)
+        assert q is not None
+        user, team = person_of(body["user"]), _team(body)
+        raw = forms.submitted(q, view.get("state", {}).get("values", {}), names={})
         assessment_id = _id(metadata)
-        if await self.core.store.load(assessment_id=assessment_id, workspace=team) is None:
-            await ack(response_action="errors", errors={q.fields[0].key: NOT_FOUND})
-            return
-        await ack()
         digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
 
         async def work() -> None:
@@ -216,9 +243,8 @@ class Handlers:
 
         await self.once(f"view:{team}:{view.get('id')}:{digest}", work)
 
-    async def fill(self, ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
+    async def fill(self, body: dict, action: dict, client: AsyncWebClient, respond: AsyncRespond) -> None:
         """"Fill in now" on a reminder: a form with exactly the missing fields."""
-        await ack()
         data = _parse(action.get("value", ""))
         user, team = person_of(body["user"]), _team(body)
         loaded = await self.core.store.load(assessment_id=_id(data), workspace=team)
@@ -235,39 +261,49 @@ class Handlers:
         except SlackApiError as e:
             await notify(client=client, respond=respond, channel=loaded.place.channel, user=user, text=explain(e))
 
-    async def gaps_submitted(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
-        metadata = _parse(view.get("private_metadata", ""))
-        user, team = person_of(body["user"]), _team(body)
-        assessment_id = _id(metadata)
-        loaded = await self.core.store.load(assessment_id=assessment_id, workspace=team)
+    async def _gaps_plan(self, body: dict, view: dict) -> tuple[dict[str, dict], dict[str, str]]:
+        """The answers a gaps form makes (merged with what is stored), and any errors by block."""
+        loaded = await self.core.store.load(assessment_id=_id(_parse(view.get("private_metadata", ""))), workspace=_team(body))
+        values = view.get("state", {}).get("values", {})
         if loaded is None:
-            await ack(response_action="errors", errors={next(iter(view["state"]["values"]), "x"): NOT_FOUND})
-            return
-        given = forms.gap_values(view.get("state", {}).get("values", {}))
+            return {}, {next(iter(values), "x"): NOT_FOUND}
         merged: dict[str, dict] = {}
         errors: dict[str, str] = {}
-        for question, fields in given.items():
+        for question, fields in forms.gap_values(values).items():
             q = BY_KEY[question]
             merged[question] = {**as_raw(q, loaded.state.answers[question].values if question in loaded.state.answers else None), **fields}
             parsed = parse_answer(q, merged[question], today=self.core.clock().date())
             errors.update({f"{question}.{k}": blocks.clip(m, 150) for k, m in parsed.errors.items() if k in fields})
+        return merged, errors
+
+    async def check_gaps(self, ack: AsyncAck, body: dict, view: dict) -> None:
+        _, errors = await self._gaps_plan(body, view)
         if errors:
             await ack(response_action="errors", errors=errors)
+        else:
+            await ack()
+
+    async def gaps_submitted(self, body: dict, view: dict, client: AsyncWebClient) -> None:
+        merged, errors = await self._gaps_plan(body, view)
+        if errors:
             return
-        await ack()
+        user, team = person_of(body["user"]), _team(body)
+        assessment_id = _id(_parse(view.get("private_metadata", "")))
         for question, raw in merged.items():
             await self.turn(client=client, team=team, assessment_id=assessment_id, user=user, respond=None, event=events.Submit(question=question, values=raw, by=user))
 
-    async def settings_submitted(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
-        user, team = person_of(body["user"]), _team(body)
-        if not await slack_settings.is_admin(client, user.id or ""):
+    async def check_settings(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+        if not await slack_settings.is_admin(client, (body.get("user") or {}).get("id") or ""):
             await ack(response_action="errors", errors={"tz": "Only workspace admins can change the settings."})
             return
         settings, errors = slack_settings.read(view.get("state", {}).get("values", {}))
-        if settings is None:
-            await ack(response_action="errors", errors=errors)
+        await ack(response_action="errors", errors=errors) if settings is None else await ack()
+
+    async def settings_submitted(self, body: dict, view: dict, client: AsyncWebClient) -> None:
+        user, team = person_of(body["user"]), _team(body)
+        settings, _ = slack_settings.read(view.get("state", {}).get("values", {}))
+        if settings is None or not await slack_settings.is_admin(client, user.id or ""):
             return
-        await ack()
         await self.core.store.save_settings(platform=PLATFORM, workspace=team, settings=settings, now=self.core.clock())
         await notify(client=client, respond=None, channel=None, user=user, text="Preflight's settings are saved for this workspace.")
 
@@ -284,7 +320,7 @@ class Handlers:
 
         await self.released_on_failure(f"evt:{body.get('event_id')}", work)
 
-    async def uninstalled(self, body: dict, context: AsyncBoltContext, ack: AsyncAck | None = None) -> None:
+    async def uninstalled(self, body: dict, context: AsyncBoltContext) -> None:
         team = context.team_id or _team(body)
 
         async def work() -> None:

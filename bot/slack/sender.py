@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config
 from bot.slack import blocks
-from bot.slack.app import web_client
+from bot.slack.client import web_client
 from conversations.reminders import Notice, Sent, Target
 
 # Errors that no retry will fix: the message is marked with the reason and never sent again.
@@ -44,16 +44,17 @@ def notice_blocks(notice: Notice) -> list[dict[str, Any]]:
 
 
 class SlackSender:
-    def __init__(self, *, config: Config, installations: Any = None) -> None:
+    def __init__(self, *, config: Config, installations: Any = None, session: Any = None) -> None:
         self.config = config
         self.installations = installations
-        self._single = None if installations is not None else web_client(config, token=config.slack_bot_token)
+        self.session = session
+        self._single = None if installations is not None else web_client(config, token=config.slack_bot_token, session=session)
 
     async def _client(self, workspace: str) -> AsyncWebClient | None:
         if self.installations is None:
             return self._single
         bot = await self.installations.async_find_bot(enterprise_id=None, team_id=workspace)
-        return web_client(self.config, token=bot.bot_token) if bot is not None else None
+        return web_client(self.config, token=bot.bot_token, session=self.session) if bot is not None else None
 
     async def send(self, *, notice: Notice, target: Target) -> Sent:
         client = await self._client(target.workspace)
