@@ -31,6 +31,7 @@ class Submit:
     question: str
     values: Mapping[str, Any]
     by: Person
+    partial: bool = False  # only some fields: the others keep their stored values
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, Mapping
 
 from conversations import prompts
-from conversations.answers import parse_answer, split_line
+from conversations.answers import as_raw, parse_answer, split_line
 from conversations.events import (
     Back,
     Confirm,
@@ -227,7 +227,11 @@ def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Rep
     q = BY_KEY.get(event.question)
     if q is None:
         return state, [prompts.error(f"There is no question '{event.question}'.")]
-    return _accept(replace(state, pending=None), q, event.values, event.by, now)
+    values = event.values
+    if event.partial:
+        stored = state.answers.get(q.key)
+        values = {**as_raw(q, stored.values if stored else None), **values}
+    return _accept(replace(state, pending=None), q, values, event.by, now)
 
 
 def _moved_on(state: State, question: str | None) -> list[Reply] | None:

@@ -35,6 +35,7 @@ class Loaded:
     version: int
     place: Place
     gaps_since: dict[str, str] = field(default_factory=dict)  # gap -> ISO time it opened
+    workspace_id: int = 0  # the store's own id of the workspace
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Outcome:
     state: State
     place: Place
     changed: bool
+    version: int = 0  # the stored version the state belongs to
 
 
 class Assessments:
@@ -120,8 +122,8 @@ class Assessments:
             result = step(loaded.state, event, now)
             assert result.state is not None
             if result.state == loaded.state:
-                return Outcome(result.replies, loaded.state, loaded.place, changed=False)
+                return Outcome(result.replies, loaded.state, loaded.place, changed=False, version=loaded.version)
             if await self.store.save(loaded=loaded, state=result.state, now=now):
-                return Outcome(result.replies, result.state, loaded.place, changed=True)
+                return Outcome(result.replies, result.state, loaded.place, changed=True, version=loaded.version + 1)
         busy = (prompts.error("Several people are answering at once; please send that again."),)
-        return Outcome(busy, loaded.state, loaded.place, changed=False)
+        return Outcome(busy, loaded.state, loaded.place, changed=False, version=loaded.version)

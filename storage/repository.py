@@ -102,9 +102,7 @@ class SqlStore:
         before = loaded.state.answers
         changed = [k for k in state.answers if before.get(k) != state.answers[k]]
         async with self.session() as session:
-            workspace_id = (
-                await session.exec(select(Assessment.workspace_id).where(Assessment.id == loaded.id))
-            ).one()
+            workspace_id = loaded.workspace_id
             authors = [state.answers[k].by for k in changed]
             people = await self._people(session, workspace_id=workspace_id, people=[*authors, state.sponsor, state.owner], now=now)
             bumped = await session.exec(
@@ -411,7 +409,9 @@ def _loaded(row: Assessment, ws: Workspace, answers: dict[str, AnswerState], peo
         snoozed_until=row.snoozed_until,
     )
     place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
-    return Loaded(id=row.id, state=state, version=row.version, place=place, gaps_since=dict(row.gaps_since or {}))
+    return Loaded(
+        id=row.id, state=state, version=row.version, place=place, gaps_since=dict(row.gaps_since or {}), workspace_id=row.workspace_id
+    )
 
 
 def _listing(r: Assessment) -> Listing:

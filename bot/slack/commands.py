@@ -133,7 +133,7 @@ class SlashCommands:
             await respond(text="\n".join(blocks.escape(r.text) for r in outcome.replies), response_type="ephemeral")
             return
         delivery = Delivery(client=client, assessment_id=found, place=outcome.place, user=user, respond=respond, cards=self.cards)
-        await delivery.show(outcome.replies, changed=outcome.changed)
+        await delivery.show(outcome.replies, changed=outcome.changed, state=outcome.state, version=outcome.version)
 
     async def digest_preview(self, *, team: str, user: Person) -> str:
         person_id = await self.core.store.person_id(platform=PLATFORM, workspace=team, person=user.id or "")

@@ -43,24 +43,35 @@ def explain(error: SlackApiError) -> str:
 
 
 class Cards:
-    """Card updates, one assessment at a time, always from the newest stored state.
+    """Card updates, one assessment at a time, never older than the card on screen.
 
     Two turns that finish close together could otherwise post their cards out of order,
-    leaving the older one on screen.
+    leaving the older one on screen; each update carries its stored version, and one
+    older than the last shown is dropped (a state without a version is read fresh).
     """
 
     def __init__(self, *, load: Callable[[int], Awaitable[State | None]]) -> None:
         self._load = load
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._shown: dict[int, int] = {}
 
-    async def update(self, *, client: AsyncWebClient, assessment_id: int, place: Place) -> None:
+    async def update(
+        self, *, client: AsyncWebClient, assessment_id: int, place: Place, state: State | None = None, version: int = 0
+    ) -> None:
         if not place.thread:
             return
         lock = self._locks.get(assessment_id)
         if lock is None:
             lock = self._locks[assessment_id] = asyncio.Lock()
         async with lock:
-            state = await self._load(assessment_id)
+            if state is None or not version:
+                state = await self._load(assessment_id)
+            elif version < self._shown.get(assessment_id, 0):
+                return
+            if version:
+                self._shown[assessment_id] = version
+            if len(self._shown) > 10_000:  # a bound on what one process remembers
+                self._shown.clear()
             if state is not None:
                 await client.chat_update(
                     channel=place.channel,
@@ -82,12 +93,12 @@ class Delivery:
     source_ts: str | None = None  # the message that was clicked, updated in place
     cards: Cards | None = None
 
-    async def show(self, replies: tuple[Reply, ...], *, changed: bool = False) -> bool:
+    async def show(self, replies: tuple[Reply, ...], *, changed: bool = False, state: State | None = None, version: int = 0) -> bool:
         """Post the replies (and the card, if the assessment changed); on a refusal, tell the user and stop."""
         try:
             await self._post(replies)
             if changed and self.cards is not None:
-                await self.cards.update(client=self.client, assessment_id=self.assessment_id, place=self.place)
+                await self.cards.update(client=self.client, assessment_id=self.assessment_id, place=self.place, state=state, version=version)
         except SlackApiError as e:
             log.warning("Slack refused a message: %s", e.response.get("error") if e.response is not None else e)
             await self.notify(explain(e))

@@ -144,7 +144,7 @@ class Handlers:
         replies = outcome.replies
         if replies and replies[0].tone is Tone.ERROR:
             replies = replies[:1]  # the question is already on screen; say only what was wrong
-        await delivery.show(replies, changed=outcome.changed)
+        await delivery.show(replies, changed=outcome.changed, state=outcome.state, version=outcome.version)
 
     # -- buttons ---------------------------------------------------------------
 
@@ -154,11 +154,9 @@ class Handlers:
         question, choice = str(data.get("q", "")), str(data.get("v", ""))
 
         async def work() -> None:
-            current = await self._current_values(team=team, assessment_id=_id(data), question=question)
-            values = {**(current or {}), "choice": choice}
             await self.turn(
                 client=client, team=team, assessment_id=_id(data), user=user, respond=respond,
-                event=events.Submit(question=question, values=values, by=user), source_ts=_message_ts(body),
+                event=events.Submit(question=question, values={"choice": choice}, by=user, partial=True), source_ts=_message_ts(body),
             )
 
         await self.once(f"act:{team}:{body.get('trigger_id')}:{action.get('action_id')}", work)
@@ -347,11 +345,6 @@ class Handlers:
 
         await self.released_on_failure(f"evt:{body.get('event_id')}", work)
 
-    async def _current_values(self, *, team: str, assessment_id: int, question: str) -> dict[str, Any] | None:
-        loaded = await self.core.store.load(assessment_id=assessment_id, workspace=team)
-        if loaded is None or question not in loaded.state.answers:
-            return None
-        return dict(loaded.state.answers[question].values)
 
 
 def _message_ts(body: dict[str, Any]) -> str | None:
