@@ -22,9 +22,7 @@ test: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python bench/slack_ack.py
-	$(BIN)/python bench/reminder_passes.py
-	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh sh -c 'if [ -n "$$TEST_DATABASE_URL" ]; then echo "On PostgreSQL:"; $(BIN)/python bench/reminder_passes.py --database-url "$$TEST_DATABASE_URL"; fi'
+	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import reminder_passes  # noqa: E402
-from tests.bot.slack.fake_slack import FakeSlack  # noqa: E402
+
 
 SECRET = "bench-secret"
 PREFLIGHT = Path(sys.executable).parent / "preflight"
@@ -41,6 +41,35 @@ FORMS = {
     "ownership": {"owner": {"type": "users_select", "selected_user": "UDANA"}, "budget": {"type": "plain_text_input", "value": "50k EUR"}, "time": {"type": "plain_text_input", "value": "1 day a week"}},
     "monitoring": {"checks": {"type": "checkboxes", "selected_options": [{"value": "accuracy_drift"}, {"value": "data_drift"}]}},
 }
+
+
+class RemoteSlack:
+    """The fake Slack Web API, running in its own process."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.url = self.base + "/api/"
+
+    async def count(self, method: str) -> int:
+        async with aiohttp.ClientSession() as http, http.get(f"{self.base}/_count/{method}") as r:
+            return (await r.json())["count"]
+
+    async def wait_for(self, method: str, count: int, timeout: float = 600) -> None:
+        deadline = time.monotonic() + timeout
+        while await self.count(method) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{method}: fewer than {count} calls")
+            await asyncio.sleep(0.1)
+
+    async def settle(self, quiet: float = 0.5) -> None:
+        """Wait until the server has stopped posting (its work after the acks is done)."""
+        seen = -1
+        while True:
+            now = await self.count("chat.postMessage") + await self.count("chat.update")
+            if now == seen:
+                return
+            seen = now
+            await asyncio.sleep(quiet)
 
 
 def free_port() -> int:
@@ -83,14 +112,14 @@ async def server(command: list[str], *, env: dict[str, str], port: int):
         await process.wait()
 
 
-def preflight_server(api: FakeSlack, database: str):
+def preflight_server(api: RemoteSlack, database: str):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_", "DATABASE_URL"))}
     env.update(DATABASE_URL=database, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", SLACK_API_URL=api.url)
     return server([str(PREFLIGHT), "serve", "--port", str(port), "--no-scheduler"], env=env, port=port)
 
 
-def bare_server(api: FakeSlack, *, process_before_response: bool):
+def bare_server(api: RemoteSlack, *, process_before_response: bool):
     port = free_port()
     command = [sys.executable, str(ROOT / "bench" / "bare_bolt.py"), "--port", str(port), "--secret", SECRET, "--api-url", api.url]
     if process_before_response:
@@ -107,14 +136,14 @@ def signed(body: str) -> dict[str, str]:
     }
 
 
-def start_body(n: int, api: FakeSlack) -> str:
+def start_body(n: int, api: RemoteSlack) -> str:
     return urlencode({
         "team_id": "TBENCH", "channel_id": f"C{n}", "user_id": f"U{n % 50}", "user_name": f"user{n % 50}", "command": "/readiness",
         "text": f"start Bench project {n}", "trigger_id": f"start-{n}-{time.monotonic_ns()}", "response_url": f"{api.base}/respond/{n}",
     })
 
 
-def click_body(n: int, api: FakeSlack, *, assessment: int, question: str = "data", value: str = "ready", command: str | None = None) -> str:
+def click_body(n: int, api: RemoteSlack, *, assessment: int, question: str = "data", value: str = "ready", command: str | None = None) -> str:
     action = {"type": "button", "action_id": "pf_choice_0", "block_id": f"q:{question}", "value": json.dumps({"a": assessment, "q": question, "v": value})}
     if command:
         action = {"type": "button", "action_id": f"pf_cmd_{command}", "block_id": "b", "value": json.dumps({"a": assessment, "c": command})}
@@ -166,7 +195,7 @@ async def fire(url: str, bodies: list[str], *, concurrency: int) -> dict:
     }
 
 
-async def ack_benchmark(api: FakeSlack, database: str, *, n: int) -> list[dict]:
+async def ack_benchmark(api: RemoteSlack, database: str, *, n: int) -> list[dict]:
     """/readiness start and an answer click, sequential and 20 at a time, alternating the three servers."""
     rows = []
     async with bare_server(api, process_before_response=False) as (bare, _), bare_server(api, process_before_response=True) as (pbr, _), preflight_server(api, database) as (ours, _):
@@ -193,14 +222,14 @@ async def ack_benchmark(api: FakeSlack, database: str, *, n: int) -> list[dict]:
     return rows
 
 
-async def throughput_benchmark(api: FakeSlack, database: str, *, assessments: int, concurrency: int = 20) -> dict:
+async def throughput_benchmark(api: RemoteSlack, database: str, *, assessments: int, concurrency: int = 20) -> dict:
     """Whole assessments (start, eight answers, finish) through /slack/events; CPU time and memory of the server."""
     async with preflight_server(api, database) as (url, pid):
         await asyncio.sleep(1.0)
         idle = rss_mib(pid)
         cpu_before = cpu_seconds(pid)
         began = time.perf_counter()
-        posted = api.count("chat.postMessage")
+        posted = await api.count("chat.postMessage")
         await fire(url, [start_body(i, api) for i in range(assessments)], concurrency=concurrency)
         await api.wait_for("chat.postMessage", posted + 3 * assessments, timeout=600)
         bodies = []
@@ -252,8 +281,10 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 
 async def main(quick: bool) -> None:
-    api = FakeSlack()
-    await api.start()
+    port = free_port()
+    fake = await asyncio.create_subprocess_exec(sys.executable, str(ROOT / "bench" / "fake_slack_server.py"), "--port", str(port), stdout=asyncio.subprocess.PIPE)
+    await fake.stdout.readline()  # its URL, once it listens
+    api = RemoteSlack(port)
     results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}, "runs": {}}
     backends = [("SQLite", None)] + ([("PostgreSQL", os.environ["TEST_DATABASE_URL"])] if os.environ.get("TEST_DATABASE_URL") else [])
     for backend, url in backends:
@@ -286,7 +317,8 @@ async def main(quick: bool) -> None:
                     passes.append(await reminder_passes.measure(f"sqlite+aiosqlite:///{folder}/passes-{size}.db", size))
             print("\n" + "\n".join(passes))
             results["runs"][backend] = {"ack": rows, "targets": checks, "throughput": throughput, "scheduler_passes": passes}
-    await api.stop()
+    fake.terminate()
+    await fake.wait()
     out = ROOT / "bench" / "results" / "latest.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -102,7 +102,8 @@ class Handlers:
             try:
                 await work(**kwargs)
             except Exception as e:
-                await self.on_error(e, kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"))
+                payload = kwargs.get("body") or kwargs.get("command") or {}
+                await self.on_error(e, payload, kwargs.get("client"), kwargs.get("respond"))
 
         return run
 

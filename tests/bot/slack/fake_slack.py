@@ -65,15 +65,16 @@ class FakeSlack:
 
     # -- server ----------------------------------------------------------------
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # slack_sdk reads some methods (users.info) with GET
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/_count/{method}", self._count)  # for a load generator in another process
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}/api/"
@@ -83,6 +84,9 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+
+    async def _count(self, request: web.Request) -> web.Response:
+        return web.json_response({"count": self.count(request.match_info["method"])})
 
     async def push(self, envelope: dict[str, Any]) -> None:
         """Send a Socket Mode envelope to the connected app."""
