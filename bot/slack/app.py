@@ -81,12 +81,19 @@ def wire(bolt: AsyncApp, handlers: Handlers) -> None:
     bolt.middleware(handlers.claim_events)
     bolt.error(handlers.on_error)
     later = handlers.guarded
-    bolt.command("/readiness")(ack=handlers.commands.ack, lazy=[later(handlers.commands.work)])
+
+    def opens_a_form(kwargs: dict) -> bool:
+        return True
+
+    def settings_command(kwargs: dict) -> bool:
+        return (kwargs.get("command") or {}).get("text", "").strip().lower().startswith("settings")
+
+    bolt.command("/readiness")(ack=handlers.commands.ack, lazy=[later(handlers.commands.work, urgent=settings_command)])
     bolt.action(re.compile(r"^pf_choice_\d+$"))(ack=just_ack, lazy=[later(handlers.choice)])
-    bolt.action("pf_form")(ack=just_ack, lazy=[later(handlers.open_form)])
+    bolt.action("pf_form")(ack=just_ack, lazy=[later(handlers.open_form, urgent=opens_a_form)])
     bolt.action(re.compile(r"^pf_cmd_"))(ack=just_ack, lazy=[later(handlers.command_button)])
     bolt.action("pf_edit")(ack=just_ack, lazy=[later(handlers.command_button)])
-    bolt.action("pf_fill")(ack=just_ack, lazy=[later(handlers.fill)])
+    bolt.action("pf_fill")(ack=just_ack, lazy=[later(handlers.fill, urgent=opens_a_form)])
     bolt.view(CALLBACK)(ack=handlers.check_form, lazy=[later(handlers.form_submitted)])
     bolt.view(GAPS_CALLBACK)(ack=handlers.check_gaps, lazy=[later(handlers.gaps_submitted)])
     bolt.view(SETTINGS_CALLBACK)(ack=handlers.check_settings, lazy=[later(handlers.settings_submitted)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
@@ -31,6 +32,7 @@ from conversations.service import NotFound
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+WORKERS = 2
 DATABASE_ERRORS = (SQLAlchemyError, OSError, ConnectionError)
 NOT_FOUND = "That assessment no longer exists here."
 
@@ -55,6 +57,9 @@ class Handlers:
     def __init__(self, *, core: App) -> None:
         self.core = core
         self.cards = Cards(load=self._state)
+        # Work after the ack runs a few at a time: a burst of requests then waits its turn in a queue
+        # instead of crowding the event loop, so new requests are still acknowledged at once.
+        self.work_slots = asyncio.Semaphore(WORKERS)
         self.commands = SlashCommands(core=core, once=self.once, cards=self.cards)
 
     async def _state(self, assessment_id: int):  # noqa: ANN202
@@ -90,8 +95,11 @@ class Handlers:
             return BoltResponse(status=200, body="")
         return await next()
 
-    def guarded(self, work: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
-        """Work done after the ack: a failure still reaches the person, in words."""
+    def guarded(self, work: Callable[..., Awaitable[Any]], *, urgent: Callable[[dict], bool] | None = None) -> Callable[..., Awaitable[None]]:
+        """Work done after the ack: a failure still reaches the person, in words.
+
+        Work that opens a form is urgent (Slack's trigger expires after 3 seconds) and skips the queue.
+        """
 
         @functools.wraps(work)  # Bolt reads the wrapped function's parameters to know what to pass
         async def run(**kwargs: Any) -> None:
@@ -100,7 +108,11 @@ class Handlers:
                 # pool; the work after the ack uses one on the shared session, with the same token.
                 kwargs["client"] = web_client(self.core.config, token=kwargs["client"].token, session=self.core.http_session())
             try:
-                await work(**kwargs)
+                if urgent is not None and urgent(kwargs):
+                    await work(**kwargs)
+                else:
+                    async with self.work_slots:
+                        await work(**kwargs)
             except Exception as e:
                 payload = kwargs.get("body") or kwargs.get("command") or {}
                 await self.on_error(e, payload, kwargs.get("client"), kwargs.get("respond"))
