@@ -120,7 +120,7 @@ def note_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
 
 def review_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
-    blocks += [section(escape(chunk)) for chunk in _chunks(reply.body)]
+    blocks += [section(escape(chunk)) for chunk in chunks(reply.body)]
     elements = [
         button(a.label, f"pf_cmd_{a.command}", value(a=assessment_id, c=a.command), style="primary")
         for a in reply.actions
@@ -145,7 +145,7 @@ def edit_menu(assessment_id: int) -> dict[str, Any]:
 
 def summary_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
-    blocks += [section(escape(chunk)) for chunk in _chunks(reply.body)]
+    blocks += [section(escape(chunk)) for chunk in chunks(reply.body)]
     blocks.append({"type": "actions", "elements": [button("Reopen", "pf_cmd_reopen", value(a=assessment_id, c="reopen")), edit_menu(assessment_id)]})
     return limit_blocks(blocks)
 
@@ -184,7 +184,7 @@ def card_text(state: State) -> str:
     return clip(escape(f"AI readiness: {state.project} · {card.answered} of {TOTAL} answered · {card.percent}%"), MAX_TEXT)
 
 
-def _chunks(text: str, size: int = 2800) -> list[str]:
+def chunks(text: str, size: int = 2800) -> list[str]:
     """Split long text on line breaks into pieces that fit a section."""
     pieces, current = [], ""
     for line in text.split("\n"):

@@ -26,7 +26,7 @@ PERMANENT = frozenset(
 
 def notice_blocks(notice: Notice) -> list[dict[str, Any]]:
     made = [blocks.section(f"*{blocks.escape(notice.title)}*")]
-    made += [blocks.section(blocks.escape(chunk)) for chunk in blocks._chunks("\n\n".join(notice.lines))]
+    made += [blocks.section(blocks.escape(chunk)) for chunk in blocks.chunks("\n\n".join(notice.lines))]
     if notice.people:
         made.append(blocks.context("For " + ", ".join(blocks.who(p) for p in notice.people)))
     buttons = []
