@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,6 +118,10 @@ async def _serve(config: Config, *, port: int, scheduler: bool = True) -> int:
 
             socket = await connect_socket_mode(slack, app_token=config.slack_app_token)
             print("Connected to Slack over Socket Mode.", flush=True)
+        # Everything built so far lives as long as the process: keep it out of the garbage collector's
+        # full passes, which otherwise grow with it and pause request handling.
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         loop = None
         if scheduler:
