@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from conversations.questions import MAX_TEXT, NONE_WORDS, Field, Kind, Question
+from conversations.text import clip
 
 MAX_NAME = 120
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₣": "CHF"}
@@ -265,8 +266,9 @@ _READERS = {
 }
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _clip(text: str) -> str:
+    """User text quoted back in an error message: short."""
+    return clip(text, 40)
 
 
 def describe(question: Question, values: Mapping[str, Any] | None) -> str:

@@ -293,7 +293,3 @@ QUESTIONS: tuple[Question, ...] = (
 
 TOTAL = len(QUESTIONS)
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
-
-
-def question(key: str) -> Question:
-    return BY_KEY[key]

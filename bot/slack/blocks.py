@@ -10,6 +10,8 @@ from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.questions import BY_KEY, QUESTIONS, TOTAL
 from conversations.scoring import GAP_LABELS, score
+from conversations.text import chunks as split
+from conversations.text import clip
 
 MAX_TEXT = 3000  # section text
 MAX_BLOCKS = 50
@@ -21,10 +23,6 @@ MAX_VALUE = 2000
 def escape(text: str) -> str:
     """Slack's three control characters; after this, user text cannot mention or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -184,16 +182,6 @@ def card_text(state: State) -> str:
     return clip(escape(f"AI readiness: {state.project} · {card.answered} of {TOTAL} answered · {card.percent}%"), MAX_TEXT)
 
 
-def chunks(text: str, size: int = 2800) -> list[str]:
-    """Split long text on line breaks into pieces that fit a section."""
-    pieces, current = [], ""
-    for line in text.split("\n"):
-        line = clip(line, size)
-        if current and len(current) + len(line) + 1 > size:
-            pieces.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        pieces.append(current)
-    return pieces or [""]
+def chunks(text: str) -> list[str]:
+    """Long text in pieces that each fit a section."""
+    return split(text, MAX_TEXT - 200)

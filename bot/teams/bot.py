@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot.bootstrap import App
 from bot.teams import cards
@@ -299,7 +299,3 @@ class TeamsBot(ActivityHandler):
             await turn_context.update_activity(updated)
         except Exception as e:  # the card may be gone; the answer is saved either way
             log.warning("could not update card %s: %s", activity_id, e)
-
-
-def reference_from(data: dict[str, Any]) -> ConversationReference:
-    return ConversationReference().deserialize(data)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from conversations.answers import describe, format_money
+from conversations.answers import format_money
 from conversations.machine import Stage, State
 from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.questions import BY_KEY, MAX_TEXT, QUESTIONS, TOTAL, Field, Kind, Question
 from conversations.reminders import Notice
 from conversations.scoring import GAP_LABELS, score
+from conversations.text import chunks, clip
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BLOCK = 2000
@@ -24,12 +25,8 @@ def escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
 
 
-def clip(text: str, limit: int = MAX_BLOCK) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def text(value: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": clip(value), "wrap": True, **style}
+    return {"type": "TextBlock", "text": clip(value, MAX_BLOCK), "wrap": True, **style}
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None, *, mentions: tuple[Person, ...] = ()) -> dict[str, Any]:
@@ -110,7 +107,7 @@ def saved_card(reply: Reply, *, assessment_id: int, by: Person) -> dict[str, Any
 def note_card(reply: Reply, *, assessment_id: int | None) -> dict[str, Any]:
     body = [text(escape(reply.title), weight="Bolder" if reply.body else "Default")]
     if reply.body:
-        body += [text(escape(chunk)) for chunk in _chunks(reply.body)]
+        body += [text(escape(chunk)) for chunk in chunks(reply.body, MAX_BLOCK)]
     actions = [submit(a.label, pf="cmd", a=assessment_id, c=a.command) for a in reply.actions if not a.command.startswith("edit ")]
     if reply.tone in (Tone.REVIEW, Tone.SUMMARY):
         body.append(
@@ -188,19 +185,3 @@ def fields_from(q: Question, value: Mapping[str, Any]) -> dict[str, Any]:
         else:
             raw[f.key] = given
     return raw
-
-
-def describe_answer(q: Question, values: Mapping[str, Any]) -> str:
-    return escape(describe(q, values))
-
-
-def _chunks(body: str, size: int = MAX_BLOCK) -> list[str]:
-    pieces, current = [], ""
-    for line in body.split("\n"):
-        line = clip(line, size)
-        if current and len(current) + len(line) + 1 > size:
-            pieces.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    return pieces + ([current] if current else [])
