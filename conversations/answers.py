@@ -331,6 +331,17 @@ def as_raw(question: Question, values: Mapping[str, Any] | None) -> dict[str, An
     return raw
 
 
+def merged(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored answer with the given fields replaced, in the shapes parse_answer reads."""
+    return {**as_raw(question, stored), **given}
+
+
+def partial_errors(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, Any], *, today: date) -> dict[str, str]:
+    """What is wrong with the given fields, read together with the rest of the stored answer."""
+    parsed = parse_answer(question, merged(question, stored, given), today=today)
+    return {key: message for key, message in parsed.errors.items() if key in given}
+
+
 def format_money(v: Mapping[str, Any]) -> str:
     amount = v["amount"]
     text = f"{amount:,}" if isinstance(amount, int) else f"{amount:,.2f}"

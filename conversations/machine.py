@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, Mapping
 
 from conversations import prompts
-from conversations.answers import as_raw, parse_answer, split_line
+from conversations.answers import merged, parse_answer, split_line
 from conversations.events import (
     Back,
     Confirm,
@@ -230,7 +230,7 @@ def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Rep
     values = event.values
     if event.partial:
         stored = state.answers.get(q.key)
-        values = {**as_raw(q, stored.values if stored else None), **values}
+        values = merged(q, stored.values if stored else None, values)
     return _accept(replace(state, pending=None), q, values, event.by, now)
 
 

@@ -9,6 +9,12 @@ from typing import Any, Mapping
 from conversations.questions import QUESTIONS, TOTAL, Pillar, Question, Rule
 
 BLOCKING = ("owner", "budget", "roi")
+# The answer fields, as (question, field), that close each blocking gap.
+GAP_FIELDS = {
+    "owner": (("ownership", "owner"),),
+    "budget": (("ownership", "budget"),),
+    "roi": (("roi", "statement"), ("roi", "target"), ("roi", "by_when")),
+}
 GAP_LABELS = {
     "owner": "no production owner",
     "budget": "no production budget",

@@ -8,11 +8,10 @@ from typing import Any, Mapping
 from bot.slack.blocks import clip
 from conversations.answers import format_money
 from conversations.questions import BY_KEY, MAX_TEXT, Field, Kind, Question
+from conversations.scoring import GAP_FIELDS
 
 CALLBACK = "pf_answer_form"
 GAPS_CALLBACK = "pf_gaps_form"
-# The fields that close each blocking gap.
-GAP_FIELDS = {"owner": [("ownership", "owner")], "budget": [("ownership", "budget")], "roi": [("roi", "statement"), ("roi", "target"), ("roi", "by_when")]}
 MULTILINE = {"notes", "problem", "statement"}
 
 

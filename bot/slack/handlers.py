@@ -22,7 +22,7 @@ from bot.slack import settings as slack_settings
 from bot.slack.commands import SlashCommands
 from bot.slack.delivery import Cards, Delivery, explain, notify
 from conversations import events
-from conversations.answers import as_raw, parse_answer
+from conversations.answers import parse_answer, partial_errors
 from conversations.commands import read
 from conversations.messages import Tone
 from conversations.people import Person
@@ -273,19 +273,18 @@ class Handlers:
             await notify(client=client, respond=respond, channel=loaded.place.channel, user=user, text=explain(e))
 
     async def _gaps_plan(self, body: dict, view: dict) -> tuple[dict[str, dict], dict[str, str]]:
-        """The answers a gaps form makes (merged with what is stored), and any errors by block."""
+        """The fields a gaps form changes, by question, and any errors by block."""
         loaded = await self.core.store.load(assessment_id=_id(_parse(view.get("private_metadata", ""))), workspace=_team(body))
         values = view.get("state", {}).get("values", {})
         if loaded is None:
             return {}, {next(iter(values), "x"): NOT_FOUND}
-        merged: dict[str, dict] = {}
+        given = forms.gap_values(values)
         errors: dict[str, str] = {}
-        for question, fields in forms.gap_values(values).items():
-            q = BY_KEY[question]
-            merged[question] = {**as_raw(q, loaded.state.answers[question].values if question in loaded.state.answers else None), **fields}
-            parsed = parse_answer(q, merged[question], today=self.core.clock().date())
-            errors.update({f"{question}.{k}": blocks.clip(m, 150) for k, m in parsed.errors.items() if k in fields})
-        return merged, errors
+        for question, fields in given.items():
+            stored = loaded.state.answers.get(question)
+            problems = partial_errors(BY_KEY[question], stored.values if stored else None, fields, today=self.core.clock().date())
+            errors.update({f"{question}.{k}": blocks.clip(m, 150) for k, m in problems.items()})
+        return given, errors
 
     async def check_gaps(self, ack: AsyncAck, body: dict, view: dict) -> None:
         _, errors = await self._gaps_plan(body, view)
@@ -295,13 +294,14 @@ class Handlers:
             await ack()
 
     async def gaps_submitted(self, body: dict, view: dict, client: AsyncWebClient) -> None:
-        merged, errors = await self._gaps_plan(body, view)
+        given, errors = await self._gaps_plan(body, view)
         if errors:
             return
         user, team = person_of(body["user"]), _team(body)
         assessment_id = _id(_parse(view.get("private_metadata", "")))
-        for question, raw in merged.items():
-            await self.turn(client=client, team=team, assessment_id=assessment_id, user=user, respond=None, event=events.Submit(question=question, values=raw, by=user))
+        for question, fields in given.items():
+            event = events.Submit(question=question, values=fields, by=user, partial=True)
+            await self.turn(client=client, team=team, assessment_id=assessment_id, user=user, respond=None, event=event)
 
     async def check_settings(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
         if not await slack_settings.is_admin(client, (body.get("user") or {}).get("id") or ""):

@@ -12,14 +12,14 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot.bootstrap import App
 from bot.teams import cards
 from conversations import events
-from conversations.answers import as_raw, parse_answer
+from conversations.answers import partial_errors
 from conversations.commands import read
 from conversations.digest import digest
 from conversations.machine import validate_project
 from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.questions import BY_KEY, TOTAL
-from conversations.scoring import GAP_LABELS, score
+from conversations.scoring import GAP_FIELDS, GAP_LABELS, score
 from conversations.service import NotFound, Place
 from storage.teams_references import TeamsReferences
 
@@ -228,22 +228,21 @@ class TeamsBot(ActivityHandler):
         if loaded is None:
             await turn_context.send_activity(MessageFactory.text(NOT_FOUND))
             return
-        merged: dict[str, dict[str, Any]] = {}
+        given: dict[str, dict[str, Any]] = {}
         problems = []
-        for question in ("ownership", "roi"):
-            given = {k.split(".", 1)[1]: v for k, v in value.items() if isinstance(k, str) and k.startswith(question + ".")}
-            if not given:
+        for question in dict.fromkeys(q for fields in GAP_FIELDS.values() for q, _ in fields):  # ownership, roi
+            fields = {k.split(".", 1)[1]: v for k, v in value.items() if isinstance(k, str) and k.startswith(question + ".")}
+            if not fields:
                 continue
-            q = BY_KEY[question]
-            current = loaded.state.answers[question].values if question in loaded.state.answers else None
-            merged[question] = {**as_raw(q, current), **given}
-            parsed = parse_answer(q, merged[question], today=self.core.clock().date())
-            problems += [m for k, m in parsed.errors.items() if k in given]
+            stored = loaded.state.answers.get(question)
+            given[question] = fields
+            problems += partial_errors(BY_KEY[question], stored.values if stored else None, fields, today=self.core.clock().date()).values()
         if problems:
             await turn_context.send_activity(MessageFactory.text(cards.escape(" ".join(problems))))
             return
-        for question, raw in merged.items():
-            await self._turn(turn_context, assessment_id=assessment_id, event=events.Submit(question=question, values=raw, by=user), tenant=tenant)
+        for question, fields in given.items():
+            event = events.Submit(question=question, values=fields, by=user, partial=True)
+            await self._turn(turn_context, assessment_id=assessment_id, event=event, tenant=tenant)
 
     # -- showing a turn ----------------------------------------------------------------
 

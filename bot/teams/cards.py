@@ -11,12 +11,11 @@ from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.questions import BY_KEY, MAX_TEXT, QUESTIONS, TOTAL, Field, Kind, Question
 from conversations.reminders import Notice
-from conversations.scoring import GAP_LABELS, score
+from conversations.scoring import GAP_FIELDS, GAP_LABELS, score
 from conversations.text import chunks, clip
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BLOCK = 2000
-GAP_FIELDS = {"owner": [("ownership", "owner")], "budget": [("ownership", "budget")], "roi": [("roi", "statement"), ("roi", "target"), ("roi", "by_when")]}
 _MARKDOWN = re.compile(r"([\\*_\[\]`#~|])")
 
 
