@@ -75,20 +75,24 @@ class ReminderStore:
         self.postgres = engine.dialect.name == "postgresql"
         self._insert = postgresql.insert if self.postgres else sqlite.insert
 
-    def _pick(self, query: Any) -> Any:
-        return query.with_for_update(skip_locked=True) if self.postgres else query
+    async def _lease(self, conn: Any, table: Any, due: Any, *, until: dict[str, Any], returning: Sequence[Any] = ()) -> list[Any]:
+        """Take the rows `due` selects, in one UPDATE that moves them out of other passes' reach; on
+        PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so replicas never take the same one."""
+        if self.postgres:
+            due = due.with_for_update(skip_locked=True)
+        claimed = update(table).where(table.id.in_(due.scalar_subquery())).values(**until).returning(table.id, *returning)
+        return list((await conn.execute(claimed)).all())
 
     async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[Candidate]:
         """Assessments whose next look is due, leased to this pass, with all the planner needs."""
         async with self.engine.begin() as conn:
-            due = self._pick(
+            due = (
                 select(Assessment.id)
                 .where(Assessment.next_reminder_at <= now, Assessment.platform.in_(platforms))
                 .order_by(Assessment.next_reminder_at)
                 .limit(limit)
             )
-            claimed = update(Assessment).where(Assessment.id.in_(due.scalar_subquery())).values(next_reminder_at=now + LEASE)
-            ids = [row.id for row in await conn.execute(claimed.returning(Assessment.id))]
+            ids = [row.id for row in await self._lease(conn, Assessment, due, until={"next_reminder_at": now + LEASE})]
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)
@@ -155,19 +159,16 @@ class ReminderStore:
     async def claim_outbox(self, *, now: datetime, limit: int) -> list[Outgoing]:
         """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass."""
         async with self.engine.begin() as conn:
-            due = self._pick(
+            due = (
                 select(Reminder.id)
                 .where(Reminder.status.in_(("pending", "sending")), Reminder.next_attempt_at <= now)
                 .order_by(Reminder.id)
                 .limit(limit)
             )
-            claimed = (
-                update(Reminder)
-                .where(Reminder.id.in_(due.scalar_subquery()))
-                .values(status="sending", next_attempt_at=now + LEASE)
-                .returning(Reminder.id, Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts)
+            rows = await self._lease(
+                conn, Reminder, due, until={"status": "sending", "next_attempt_at": now + LEASE},
+                returning=(Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts),
             )
-            rows = (await conn.execute(claimed)).all()
         return [
             Outgoing(
                 id=r.id,
@@ -210,15 +211,14 @@ class ReminderStore:
 
     async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[DueSponsor]:
         async with self.engine.begin() as conn:
-            due = self._pick(
+            due = (
                 select(Person.id)
                 .join(Workspace, Workspace.id == Person.workspace_id)
                 .where(Person.next_digest_at <= now, Workspace.platform.in_(platforms))
                 .order_by(Person.next_digest_at)
                 .limit(limit)
             )
-            claimed = update(Person).where(Person.id.in_(due.scalar_subquery())).values(next_digest_at=now + LEASE)
-            ids = [row.id for row in await conn.execute(claimed.returning(Person.id))]
+            ids = [row.id for row in await self._lease(conn, Person, due, until={"next_digest_at": now + LEASE})]
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)

@@ -17,7 +17,7 @@ from conversations.schedule import Settings, next_digest, valid_zone
 from conversations.machine import Pending, Stage, State
 from conversations.people import Person as PersonRef
 from conversations.questions import TOTAL
-from conversations.scoring import score
+from conversations.scoring import Scorecard, score
 from conversations.service import Listing, Loaded, Place
 from storage.reminders import settings_of
 from storage.tables import Answer, AnswerChange, Assessment, HandledRequest, Person, Workspace
@@ -48,8 +48,7 @@ class SqlStore:
                 created_at=now,
                 updated_at=now,
                 next_reminder_at=now,
-                gaps_since=_gaps_since(state, {}, now),
-                **self._columns(state, people),
+                **self._columns(state, people, card=score(state.values), gaps_before={}, now=now),
             )
             session.add(row)
             await session.flush()
@@ -101,6 +100,7 @@ class SqlStore:
     async def save(self, *, loaded: Loaded, state: State, now: datetime) -> bool:
         before = loaded.state.answers
         changed = [k for k in state.answers if before.get(k) != state.answers[k]]
+        card = score(state.values)
         async with self.session() as session:
             workspace_id = loaded.workspace_id
             authors = [state.answers[k].by for k in changed]
@@ -112,15 +112,14 @@ class SqlStore:
                     version=loaded.version + 1,
                     updated_at=now,
                     next_reminder_at=now,  # the scheduler looks again at anything that changed
-                    gaps_since=_gaps_since(state, loaded.gaps_since, now),
-                    **self._columns(state, people),
+                    **self._columns(state, people, card=card, gaps_before=loaded.gaps_since, now=now),
                 )
             )
             if bumped.rowcount != 1:
                 await session.rollback()
                 return False
             if changed:
-                await self._write_answers(session, loaded=loaded, state=state, changed=changed, people=people)
+                await self._write_answers(session, loaded=loaded, state=state, changed=changed, people=people, card=card)
             if state.sponsor is not None and state.sponsor != loaded.state.sponsor:
                 await self._schedule_digest(session, person_id=people[state.sponsor.key], now=now)
             await session.commit()
@@ -136,9 +135,8 @@ class SqlStore:
         )
 
     async def _write_answers(
-        self, session: AsyncSession, *, loaded: Loaded, state: State, changed: list[str], people: dict[str, int]
+        self, session: AsyncSession, *, loaded: Loaded, state: State, changed: list[str], people: dict[str, int], card: Scorecard
     ) -> None:
-        card = score(state.values)
         rows = [
             {
                 "assessment_id": loaded.id,
@@ -338,8 +336,8 @@ class SqlStore:
             return list((await session.exec(query)).all())
 
     @staticmethod
-    def _columns(state: State, people: dict[str, int]) -> dict[str, Any]:
-        card = score(state.values)
+    def _columns(state: State, people: dict[str, int], *, card: Scorecard, gaps_before: dict[str, str], now: datetime) -> dict[str, Any]:
+        """The assessment row's columns for a state, with its score (computed once per save) and gap ages."""
         owner = state.owner
         return {
             "stage": state.stage.value,
@@ -359,6 +357,8 @@ class SqlStore:
             "level": card.level.value,
             "gaps": ",".join(card.gaps),
             "has_gaps": bool(card.gaps),
+            # When each open gap opened: kept while it stays open, dropped once it closes.
+            "gaps_since": {gap: gaps_before.get(gap, now.isoformat()) for gap in card.gaps},
         }
 
     async def _workspace(self, session: AsyncSession, *, place: Place, now: datetime) -> int:
@@ -425,8 +425,3 @@ def _listing(r: Assessment) -> Listing:
         level=r.level,
         gaps=tuple(g for g in r.gaps.split(",") if g),
     )
-
-
-def _gaps_since(state: State, before: dict[str, str], now: datetime) -> dict[str, str]:
-    """When each open blocking gap opened: kept while it stays open, dropped once closed."""
-    return {gap: before.get(gap, now.isoformat()) for gap in score(state.values).gaps}

@@ -15,7 +15,7 @@ from conversations import events
 from conversations.answers import partial_errors
 from conversations.commands import read
 from conversations.digest import digest
-from conversations.machine import validate_project
+from conversations.machine import State, validate_project
 from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.questions import BY_KEY, TOTAL
@@ -186,7 +186,7 @@ class TeamsBot(ActivityHandler):
         if posted is not None and posted.id:
             await self.core.store.set_thread(assessment_id=assessment_id, thread=posted.id)
             place = replace(place, thread=posted.id)
-        await self._show(turn_context, replies, assessment_id=assessment_id, place=place, user=user, changed=False)
+        await self._show(turn_context, replies, assessment_id=assessment_id, place=place, user=user, changed=False, state=loaded.state)
 
     # -- card submissions ----------------------------------------------------------
 
@@ -254,16 +254,15 @@ class TeamsBot(ActivityHandler):
             return
         await self._show(
             turn_context, outcome.replies, assessment_id=assessment_id, place=outcome.place,
-            user=person_of(turn_context.activity), changed=outcome.changed, source=source,
+            user=person_of(turn_context.activity), changed=outcome.changed, source=source, state=outcome.state,
         )
 
     async def _show(
         self, turn_context: TurnContext, replies: tuple[Reply, ...], *, assessment_id: int, place: Place,
-        user: Person, changed: bool, source: str | None = None,
+        user: Person, changed: bool, state: State, source: str | None = None,
     ) -> None:
         if replies and replies[0].tone is Tone.ERROR:
             replies = replies[:1]  # the card with the question is still there; say only what was wrong
-        state = None
         for reply in replies:
             if reply.tone is Tone.ERROR:
                 await turn_context.send_activity(MessageFactory.text(cards.escape(reply.title)))
@@ -276,10 +275,7 @@ class TeamsBot(ActivityHandler):
                 await self._update(turn_context, source, made)
                 source = None
             elif reply.tone is Tone.QUESTION:
-                if state is None:
-                    loaded = await self.core.store.load(assessment_id=assessment_id)
-                    state = loaded.state if loaded else None
-                current = state.answers.get(reply.question) if state else None
+                current = state.answers.get(reply.question or "")
                 made = cards.question_card(reply, assessment_id=assessment_id, current=current.values if current else None)
                 await turn_context.send_activity(MessageFactory.attachment(attachment(made)))
             elif reply.tone is Tone.SAVED:
