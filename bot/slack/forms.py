@@ -53,32 +53,37 @@ def _element(f: Field, current: Any) -> dict[str, Any]:
     return element
 
 
+def view(*, callback: str, title: str, blocks: list[dict[str, Any]], metadata: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A modal with Save and Cancel; `metadata` comes back with the submission."""
+    return {
+        "type": "modal",
+        "callback_id": callback,
+        "private_metadata": json.dumps(dict(metadata or {}), separators=(",", ":")),
+        "title": _plain(title, 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": blocks,
+    }
+
+
+def _input(f: Field, current: Any, *, block_id: str, optional: bool) -> dict[str, Any]:
+    block = {"type": "input", "block_id": block_id, "label": _plain(f.label, 2000), "element": _element(f, current), "optional": optional}
+    if f.kind is Kind.MONEY:
+        block["hint"] = _plain("An amount with a currency, e.g. 120000 EUR" + (", or 'not allocated'" if optional else ""), 2000)
+    return block
+
+
 def modal(q: Question, *, current: Mapping[str, Any] | None, metadata: Mapping[str, Any]) -> dict[str, Any]:
     """The form for one question, filled with the current answer."""
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(f"*{q.text}*\n{q.help}", 3000)}},
     ]
-    for f in q.fields:
-        block = {
-            "type": "input",
-            "block_id": f.key,
-            "label": _plain(f.label, 2000),
-            "element": _element(f, (current or {}).get(f.key)),
-            # Ticking nothing is an answer ("none in place"), which a required checkbox group cannot give.
-            "optional": not f.required or f.kind is Kind.CHECKLIST,
-        }
-        if f.kind is Kind.MONEY:
-            block["hint"] = _plain("An amount with a currency, e.g. 120000 EUR, or 'not allocated'", 2000)
-        blocks.append(block)
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK,
-        "private_metadata": json.dumps(dict(metadata), separators=(",", ":")),
-        "title": _plain(f"Question {q.number} of 8", 24),
-        "submit": _plain("Save", 24),
-        "close": _plain("Cancel", 24),
-        "blocks": blocks,
-    }
+    # Ticking nothing is an answer ("none in place"), which a required checkbox group cannot give.
+    blocks += [
+        _input(f, (current or {}).get(f.key), block_id=f.key, optional=not f.required or f.kind is Kind.CHECKLIST)
+        for f in q.fields
+    ]
+    return view(callback=CALLBACK, title=f"Question {q.number} of 8", blocks=blocks, metadata=metadata)
 
 
 def gaps_modal(*, gaps: tuple[str, ...], answers: Mapping[str, Mapping[str, Any]], metadata: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,28 +91,12 @@ def gaps_modal(*, gaps: tuple[str, ...], answers: Mapping[str, Mapping[str, Any]
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "Fill in what is missing for production. Everything else stays as it is."}}
     ]
-    for gap in gaps:
-        for question, key in GAP_FIELDS[gap]:
-            f = BY_KEY[question].field(key)
-            block = {
-                "type": "input",
-                "block_id": f"{question}.{key}",
-                "label": _plain(f.label, 2000),
-                "element": _element(f, (answers.get(question) or {}).get(key)),
-                "optional": False,
-            }
-            if f.kind is Kind.MONEY:
-                block["hint"] = _plain("An amount with a currency, e.g. 120000 EUR", 2000)
-            blocks.append(block)
-    return {
-        "type": "modal",
-        "callback_id": GAPS_CALLBACK,
-        "private_metadata": json.dumps(dict(metadata), separators=(",", ":")),
-        "title": _plain("Close the gaps", 24),
-        "submit": _plain("Save", 24),
-        "close": _plain("Cancel", 24),
-        "blocks": blocks,
-    }
+    blocks += [
+        _input(BY_KEY[question].field(key), (answers.get(question) or {}).get(key), block_id=f"{question}.{key}", optional=False)
+        for gap in gaps
+        for question, key in GAP_FIELDS[gap]
+    ]
+    return view(callback=GAPS_CALLBACK, title="Close the gaps", blocks=blocks, metadata=metadata)
 
 
 def gap_values(state_values: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

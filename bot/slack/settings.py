@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import time, timedelta
 from typing import Any, Mapping
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack import forms
 from conversations.schedule import Settings, valid_zone
 
 CALLBACK = "pf_settings_form"
@@ -60,15 +60,7 @@ def modal(settings: Settings) -> dict[str, Any]:
         _select("digest_weekday", "Weekly digest on", [(d, str(i)) for i, d in enumerate(DAYS)], str(settings.digest_weekday)),
         _time("digest_at", "Weekly digest at", settings.digest_at),
     ]
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK,
-        "private_metadata": json.dumps({}),
-        "title": _plain("Preflight settings"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
-        "blocks": blocks,
-    }
+    return forms.view(callback=CALLBACK, title="Preflight settings", blocks=blocks)
 
 
 def read(values: Mapping[str, Mapping[str, Any]]) -> tuple[Settings | None, dict[str, str]]:
