@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import reminder_passes  # noqa: E402
+from tests.loopback import environment, free_port, until_healthy  # noqa: E402
 
 
 SECRET = "bench-secret"
@@ -72,12 +72,6 @@ class RemoteSlack:
             await asyncio.sleep(quiet)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
@@ -94,17 +88,11 @@ def rss_mib(pid: int) -> float:
 async def server(command: list[str], *, env: dict[str, str], port: int):
     process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            try:
-                async with http.get(url + "/healthz") as r:
-                    if r.status == 200:
-                        break
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-        else:
-            process.kill()
-            raise RuntimeError(f"{command[0]} did not start")
+    try:
+        await until_healthy(url)
+    except AssertionError:
+        process.kill()
+        raise
     try:
         yield url, process.pid
     finally:
@@ -114,8 +102,7 @@ async def server(command: list[str], *, env: dict[str, str], port: int):
 
 def preflight_server(api: RemoteSlack, database: str):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=database, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", SLACK_API_URL=api.url)
+    env = environment(DATABASE_URL=database, SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", SLACK_API_URL=api.url)
     return server([str(PREFLIGHT), "serve", "--port", str(port), "--no-scheduler"], env=env, port=port)
 
 

@@ -9,6 +9,7 @@ from conversations.messages import Action, Choice, Progress, Reply, Tone
 from conversations.questions import QUESTIONS, TOTAL, Kind, Question
 from conversations.scoring import GAP_LABELS, Scorecard, score
 
+NOT_FOUND = "That assessment no longer exists here."  # also what another workspace's id finds
 HELP = (
     "Answer each question on one line; separate its parts with ';' (the question shows an example).\n"
     "Commands: back (previous question) · skip (leave it open as a gap) · edit N (change answer N) · "

@@ -26,6 +26,7 @@ from conversations.answers import parse_answer, partial_errors
 from conversations.commands import read
 from conversations.messages import Tone
 from conversations.people import Person
+from conversations.prompts import NOT_FOUND
 from conversations.questions import BY_KEY
 from conversations.scoring import score
 from conversations.service import NotFound
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 WORKERS = 2
 DATABASE_ERRORS = (SQLAlchemyError, OSError, ConnectionError)
-NOT_FOUND = "That assessment no longer exists here."
 
 
 def person_of(user: dict[str, Any]) -> Person:

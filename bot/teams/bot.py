@@ -18,6 +18,7 @@ from conversations.digest import digest
 from conversations.machine import State, validate_project
 from conversations.messages import Reply, Tone
 from conversations.people import Person
+from conversations.prompts import NOT_FOUND
 from conversations.questions import BY_KEY, TOTAL
 from conversations.scoring import GAP_FIELDS, GAP_LABELS, score
 from conversations.service import NotFound, Place
@@ -25,7 +26,6 @@ from storage.teams_references import TeamsReferences
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
-NOT_FOUND = "That assessment no longer exists here."
 HELP = (
     f"**Preflight runs the AI execution readiness check with your team: {TOTAL} questions, a score, and reminders "
     "until owner, budget and ROI are in place.** Mention me with:\n\n"

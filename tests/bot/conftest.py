@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.loopback import environment
 
 PREFLIGHT = Path(sys.executable).parent / "preflight"
 
@@ -25,8 +26,7 @@ def preflight(tmp_path):
     """preflight(*args, stdin=..., env=...) runs the installed command in a scratch folder."""
 
     def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60) -> Run:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_", "DATABASE_URL"))}
-        clean.update(env or {})
+        clean = environment(**(env or {}))
         done = subprocess.run(
             [str(PREFLIGHT), *args], input=stdin, capture_output=True, text=True, cwd=tmp_path, env=clean, timeout=timeout
         )

@@ -4,7 +4,6 @@ import asyncio
 import dataclasses
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from storage.engine import database_url, make_engine
 from storage.tables import AnswerChange
 from tests.bot.slack.conftest import SECRET, run_server, slack_config
 from tests.bot.slack.test_flow import started
+from tests.loopback import environment, free_port, until_healthy
 
 
 @pytest.fixture
@@ -110,30 +110,16 @@ async def test_a_database_outage_is_explained_and_slacks_retry_is_handled_once(o
 # -- a killed server ---------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path, api):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
+    env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
     command = [str(Path(sys.executable).parent / "preflight"), "serve", "--port", str(port), "--no-scheduler"]
     base = f"http://127.0.0.1:{port}"
 
     async def boot():
         process = await asyncio.create_subprocess_exec(*command, env=env, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                try:
-                    async with http.get(base + "/healthz") as r:
-                        if r.status == 200:
-                            return process
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-        raise AssertionError("server did not start")
+        await until_healthy(base)
+        return process
 
     async def post(http, payload: dict) -> None:
         body = urlencode({"payload": __import__("json").dumps(payload)})

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.bootstrap import App, bootstrap
@@ -21,6 +20,7 @@ from bot.slack.app import build
 from storage.engine import database_url
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import NOW
+from tests.loopback import listen
 
 SECRET = "test-signing-secret"
 _triggers = itertools.count(1)
@@ -219,13 +219,9 @@ async def slack(tmp_path, api):
 async def run_server(config: Config, api: FakeSlack, clock=lambda: NOW):
     core = await bootstrap(config, clock=clock)
     bolt = build(core, config)
-    runner = web.AppRunner(routes(core, slack=bolt), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, url = await listen(routes(core, slack=bolt))
     async with aiohttp.ClientSession() as http:
-        yield Slack(url=f"http://127.0.0.1:{port}", api=api, core=core, http=http)
+        yield Slack(url=url, api=api, core=core, http=http)
     await api.settle(0.1)
     await runner.cleanup()
     await core.close()

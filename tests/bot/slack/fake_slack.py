@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.loopback import listen
+
 
 @dataclass
 class Failure:
@@ -72,13 +74,8 @@ class FakeSlack:
         app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/_count/{method}", self._count)  # for a load generator in another process
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/api/"
-        self.base = f"http://127.0.0.1:{port}"
+        self._runner, self.base = await listen(app, port=port)
+        self.url = self.base + "/api/"
         return self.url
 
     async def stop(self) -> None:

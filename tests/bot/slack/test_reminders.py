@@ -1,6 +1,5 @@
 """Reminders and digests end to end: the scheduler's passes posting through the Slack Web API on loopback."""
 
-import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +11,7 @@ from conversations.schedule import Settings
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form
 from tests.bot.test_scheduler import FULL
+from tests.loopback import environment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc
@@ -142,8 +142,10 @@ async def test_the_nudge_command_runs_one_pass_as_a_process(slack, tmp_path):
     import asyncio
 
     await finished_without_owner(slack)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=str(slack.core.config.database_url).replace("+aiosqlite", ""), SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-test-token", SLACK_API_URL=slack.api.url)
+    env = environment(
+        DATABASE_URL=str(slack.core.config.database_url).replace("+aiosqlite", ""), SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN="xoxb-test-token", SLACK_API_URL=slack.api.url,
+    )
     command = [str(Path(sys.executable).parent / "preflight"), "nudge", "--now", "2026-11-25T10:00:00+01:00"]
     printed = []
     for _ in range(2):

@@ -8,13 +8,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.bootstrap import App, bootstrap
 from bot.config import Config
 from bot.server import routes
 from tests.bot.teams.fake_connector import FakeConnector
 from tests.conftest import NOW
+from tests.loopback import listen
 
 CHANNEL = "19:ai-projects@thread.tacv2"
 BOT = {"id": "28:preflight-bot", "name": "Preflight"}
@@ -66,13 +66,9 @@ class Teams:
 
 async def run_teams(config: Config, connector: FakeConnector):
     core = await bootstrap(config, clock=lambda: NOW)
-    runner = web.AppRunner(routes(core, slack=None, teams=core.teams()), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, url = await listen(routes(core, slack=None, teams=core.teams()))
     async with aiohttp.ClientSession() as http:
-        yield Teams(url=f"http://127.0.0.1:{port}", connector=connector, core=core, http=http)
+        yield Teams(url=url, connector=connector, core=core, http=http)
     await runner.cleanup()
     await core.close()
 

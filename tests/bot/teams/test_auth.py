@@ -1,7 +1,6 @@
 """Every Teams request is authenticated unless TEAMS_ALLOW_ANONYMOUS=1."""
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -11,6 +10,7 @@ import jwt
 import pytest
 
 from tests.bot.teams.conftest import run_teams, teams_config
+from tests.loopback import environment
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
 
@@ -66,8 +66,7 @@ async def test_a_body_that_is_not_an_activity_is_400_not_500(tmp_path, connector
 
 
 async def test_the_server_says_at_startup_that_teams_is_refused(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "TEAMS_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL="http://127.0.0.1:9/api/")
+    env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL="http://127.0.0.1:9/api/")
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "preflight"), "serve", "--port", "0", "--no-scheduler", env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
