@@ -16,7 +16,6 @@ from typing import Callable, Mapping
 from conversations.digest import digest
 from conversations.reminders import Planned, Sender, Target, plan
 from conversations.schedule import Due, Kind, digest_period, next_digest
-from conversations.scoring import score
 from conversations.people import Person
 from storage import SqlStore
 from storage.reminders import Outcome, ReminderStore
@@ -105,7 +104,7 @@ class Scheduler:
                 key = Due(Kind.DIGEST, digest_period(s.settings, tz=tz, slot=latest)).key(s.id)
                 target = Target(platform=s.platform, workspace=s.workspace, person=s.external_id)
                 planned.append(Planned(key, Kind.DIGEST, notice, target, s.workspace_id, person_id=s.id))
-                digested.update({p.id: score(p.state.values).total for p in mine})
+                digested.update({p.id: p.card.total for p in mine})
                 schedule[s.id] = (following, tz, checked)
             report.queued += await self.reminders.record_digests(planned=planned, schedule=schedule, digested=digested, now=now)
             if len(due) < BATCH:

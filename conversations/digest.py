@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from conversations.machine import Stage, State
@@ -10,7 +11,7 @@ from conversations.people import Person
 from conversations.questions import TOTAL
 from conversations.reminders import CONTINUE, NEXT_STEP, Notice
 from conversations.schedule import Kind
-from conversations.scoring import GAP_LABELS, score
+from conversations.scoring import GAP_LABELS, Scorecard, score
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,15 @@ class Project:
     gaps_since: dict[str, str]
     previous_total: float | None  # the score in the last digest, if there was one
 
+    @cached_property
+    def card(self) -> Scorecard:
+        """The project's score, computed once for everything the digest says about it."""
+        return score(self.state.values)
 
-def next_action(state: State) -> str:
+
+def next_action(project: Project) -> str:
     """The single most useful thing to do next."""
-    card = score(state.values)
+    state, card = project.state, project.card
     if state.stage is not Stage.FINISHED:
         return f"finish the assessment ({card.answered} of {TOTAL} answered)"
     if card.gaps:
@@ -43,8 +49,7 @@ def _days(since: datetime, now: datetime) -> str:
 
 
 def line(project: Project, *, now: datetime) -> str:
-    state = project.state
-    card = score(state.values)
+    state, card = project.state, project.card
     text = f"{state.project}: {card.percent}% · {card.level.value}"
     if project.previous_total is not None:
         change = round(100 * (card.total - project.previous_total) / TOTAL)
@@ -62,7 +67,7 @@ def line(project: Project, *, now: datetime) -> str:
         text += "\nNo blocking gaps"
     activity = _days(project.last_activity, now)
     text += f" · last activity {activity if activity == 'today' else activity + ' ago'}"
-    text += f"\nNext: {next_action(state)}."
+    text += f"\nNext: {next_action(project)}."
     return text
 
 
@@ -70,8 +75,8 @@ def digest(sponsor: Person, projects: list[Project], *, now: datetime) -> Notice
     """One message covering all of a sponsor's projects; None when there are none."""
     if not projects:
         return None
-    ordered = sorted(projects, key=lambda p: (not score(p.state.values).gaps, p.state.project.lower()))
-    blocked = sum(1 for p in projects if score(p.state.values).gaps)
+    ordered = sorted(projects, key=lambda p: (not p.card.gaps, p.state.project.lower()))
+    blocked = sum(1 for p in projects if p.card.gaps)
     count = f"{len(projects)} project{'s' * (len(projects) > 1)}"
     title = f"Your weekly AI readiness digest: {count}, {blocked} with blocking gaps."
     return Notice(

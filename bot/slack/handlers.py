@@ -45,6 +45,11 @@ def _team(body: dict[str, Any]) -> str:
     return (body.get("team") or {}).get("id") or body.get("team_id") or (body.get("user") or {}).get("team_id") or ""
 
 
+def _event_key(body: dict[str, Any]) -> str:
+    """The delivery key of an Events API event: claimed before the ack, released if its work fails."""
+    return f"evt:{body.get('event_id')}"
+
+
 def _parse(raw: str) -> dict[str, Any]:
     try:
         parsed = json.loads(raw)
@@ -87,7 +92,7 @@ class Handlers:
         if body.get("type") != "event_callback" or not body.get("event_id"):
             return await next()
         try:
-            first = await self.core.store.claim(key=f"evt:{body['event_id']}", now=self.core.clock())
+            first = await self.core.store.claim(key=_event_key(body), now=self.core.clock())
         except DATABASE_ERRORS:
             log.warning("database unavailable: event %s refused for Slack to retry", body.get("event_id"))
             return BoltResponse(status=503, body="database unavailable, retry later")
@@ -329,7 +334,7 @@ class Handlers:
             listed = await self.core.store.for_person(platform=PLATFORM, workspace=team, person=event["user"])
             await client.views_publish(user_id=event["user"], view=home.view(listed))
 
-        await self.released_on_failure(f"evt:{body.get('event_id')}", work)
+        await self.released_on_failure(_event_key(body), work)
 
     async def uninstalled(self, body: dict, context: AsyncBoltContext) -> None:
         team = context.team_id or _team(body)
@@ -340,7 +345,7 @@ class Handlers:
                 await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
             await self.core.store.delete_workspace(platform=PLATFORM, workspace=team)
 
-        await self.released_on_failure(f"evt:{body.get('event_id')}", work)
+        await self.released_on_failure(_event_key(body), work)
 
     async def tokens_revoked(self, body: dict, event: dict, context: AsyncBoltContext) -> None:
         team = context.team_id or _team(body)
@@ -356,7 +361,7 @@ class Handlers:
                     await store.async_delete_all(enterprise_id=context.enterprise_id, team_id=team)
                 await self.core.store.delete_workspace(platform=PLATFORM, workspace=team)
 
-        await self.released_on_failure(f"evt:{body.get('event_id')}", work)
+        await self.released_on_failure(_event_key(body), work)
 
 
 
