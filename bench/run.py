@@ -72,16 +72,30 @@ class RemoteSlack:
             await asyncio.sleep(quiet)
 
 
+def tree(pid: int) -> list[int]:
+    """The process and its descendants (preflight serve and its worker)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += tree(int(child))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    total = 0
+    for each in tree(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
 
 
 def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    total = 0
+    for each in tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
 
 
 @asynccontextmanager
@@ -267,7 +281,7 @@ def verdicts(rows: list[dict]) -> list[str]:
     return out
 
 
-async def main(quick: bool) -> None:
+async def main(quick: bool, ack_only: bool = False) -> None:
     port = free_port()
     fake = await asyncio.create_subprocess_exec(sys.executable, str(ROOT / "bench" / "fake_slack_server.py"), "--port", str(port), stdout=asyncio.subprocess.PIPE)
     await fake.stdout.readline()  # its URL, once it listens
@@ -291,6 +305,9 @@ async def main(quick: bool) -> None:
             print(table(rows, ["scenario", "concurrency", "server", "requests", "errors", "p50_ms", "p99_ms", "rps"]))
             checks = verdicts(rows)
             print("\n".join(checks))
+            if ack_only:
+                results["runs"][backend] = {"ack": rows, "targets": checks}
+                continue
             database = await fresh_pg("throughput") if url else fresh("throughput")
             throughput = await throughput_benchmark(api, database, assessments=100 if quick else 1000)
             print("\n" + table([throughput], list(throughput)))
@@ -315,4 +332,6 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer requests and smaller passes")
-    asyncio.run(main(parser.parse_args().quick))
+    parser.add_argument("--ack-only", action="store_true", help="only the acknowledgement benchmark")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.quick, arguments.ack_only))

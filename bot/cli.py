@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="the main job: every configured platform, or the terminal chat when none is")
     serve = sub.add_parser("serve", help="the HTTP server: Slack (POST /slack/events), Teams (POST /api/messages), the health check")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
-    serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this process")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this server")
+    serve.add_argument("--single-process", action="store_true", help="do the work after each Slack acknowledgement in this process, not in a worker process")
     for name, what in (("nudge", "one pass of reminders (gap nudges, unfinished checks, escalations), then exit"), ("digest", "one pass of weekly sponsor digests, then exit")):
         one = sub.add_parser(name, help=what)
         one.add_argument("--now", type=_instant, help="the time to run the pass for, ISO 8601 (default: now); no zone means UTC")
@@ -98,20 +99,27 @@ async def _run(config: Config) -> int:
     return await _console(config)
 
 
-async def _serve(config: Config, *, port: int, scheduler: bool = True) -> int:
+async def _serve(config: Config, *, port: int, scheduler: bool = True, single_process: bool = False) -> int:
     from bot.server import routes, serve
     from bot.slack.app import build
+    from bot.slack.handoff import Handoff
     from bot.teams.app import NOT_CONFIGURED
 
     config.check()
     app = await bootstrap(config)
+    # With Slack, a worker process does the work after each acknowledgement and sends the reminders,
+    # so this process only answers requests.
+    handoff = Handoff.for_worker(scheduler=scheduler) if config.slack_configured and not single_process else None
     try:
-        slack = build(app, config) if config.slack_configured else None
+        slack = build(app, config, handoff=handoff) if config.slack_configured else None
         teams = app.teams()
         if not teams.configured:
             print(NOT_CONFIGURED, flush=True)
         elif teams.anonymous:
             print("Teams: TEAMS_ALLOW_ANONYMOUS=1, so /api/messages accepts unauthenticated activities. Never in production.", flush=True)
+        if handoff is not None:
+            await handoff.start()
+            print("Slack's requests are acknowledged here and worked on in a worker process (--single-process turns that off).", flush=True)
         socket = None
         if slack is not None and config.slack_app_token:
             from bot.slack.app import connect_socket_mode
@@ -124,17 +132,20 @@ async def _serve(config: Config, *, port: int, scheduler: bool = True) -> int:
         gc.freeze()
         stop = asyncio.Event()
         loop = None
-        if scheduler:
+        if scheduler and handoff is None:
             loop = asyncio.create_task(app.scheduler().run_forever(clock=app.clock, stop=stop))
-            print("Reminders and digests are sent from this process (--no-scheduler turns that off).", flush=True)
+        if scheduler:
+            print("Reminders and digests are sent from this server (--no-scheduler turns that off).", flush=True)
         try:
-            await serve(routes(app, slack=slack, teams=teams), port=port)
+            await serve(routes(app, slack=slack, teams=teams, handoff=handoff), port=port)
         finally:
             stop.set()
             if loop is not None:
                 await loop
             if socket is not None:
                 await socket.close_async()
+            if handoff is not None:
+                await handoff.close()
     finally:
         await app.close()
     return 0
@@ -168,7 +179,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await _run(config)
     if args.command == "serve":
-        return await _serve(config, port=args.port or config.port, scheduler=not args.no_scheduler)
+        return await _serve(config, port=args.port or config.port, scheduler=not args.no_scheduler, single_process=args.single_process)
     if args.command in ("nudge", "digest"):
         return await _pass(config, kind=args.command, now=args.now)
     if args.command == "console":

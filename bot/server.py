@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
 from bot.bootstrap import App
+from bot.slack.handoff import LAZY_ONLY, Handoff
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ def _timestamp_is_malformed(request: web.Request) -> bool:
     return not stamp.isdigit()
 
 
-def routes(core: App, *, slack: AsyncApp | None, teams: Any = None) -> web.Application:
+def routes(core: App, *, slack: AsyncApp | None, teams: Any = None, handoff: Handoff | None = None) -> web.Application:
     """The aiohttp application with every route that is configured."""
     app = web.Application(client_max_size=1024 * 1024)
 
@@ -32,7 +33,10 @@ def routes(core: App, *, slack: AsyncApp | None, teams: Any = None) -> web.Appli
                 await conn.execute(text("SELECT 1"))
         except Exception as e:  # the database is down: say so, do not crash
             return web.json_response({"status": "unhealthy", "database": str(e)[:200]}, status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
+        health = {"status": "ok", "database": "ok"}
+        if handoff is not None:  # a stopped worker is restarted, and the work waits for it meanwhile
+            health["worker"] = "running" if handoff.running else "restarting"
+        return web.json_response(health)
 
     app.router.add_get("/healthz", healthz)
     if teams is not None:
@@ -44,6 +48,8 @@ def routes(core: App, *, slack: AsyncApp | None, teams: Any = None) -> web.Appli
             # Bolt checks the signature and its age; a timestamp that is not a number would make it answer 500.
             if _timestamp_is_malformed(request):
                 return web.Response(status=401, text="invalid request")
+            if LAZY_ONLY in request.headers:  # only the worker's own requests are marked for lazy work
+                return web.Response(status=400, text="malformed request")
             try:
                 response = await slack.async_dispatch(await to_bolt_request(request))
             except (KeyError, TypeError, ValueError, AttributeError) as e:

@@ -11,6 +11,8 @@ from typing import Any, Awaitable, Callable
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy.exc import SQLAlchemyError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -58,6 +60,31 @@ def _parse(raw: str) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
+class ClaimEvents(AsyncMiddleware):
+    """Events are claimed before they are acknowledged: a retry is recognised, and if the database is
+    down Slack gets a 503 and delivers again later, instead of an ack for work that cannot happen.
+
+    A middleware object rather than a function: it runs on every request, and Bolt builds no
+    keyword arguments for it. Requests handed to the worker (lazy-only) were claimed already."""
+
+    def __init__(self, handlers: "Handlers") -> None:
+        self.handlers = handlers
+
+    async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:  # noqa: A002
+        body = req.body
+        if req.lazy_only or body.get("type") != "event_callback" or not body.get("event_id"):
+            return await next()
+        core = self.handlers.core
+        try:
+            first = await core.store.claim(key=_event_key(body), now=core.clock())
+        except DATABASE_ERRORS:
+            log.warning("database unavailable: event %s refused for Slack to retry", body.get("event_id"))
+            return BoltResponse(status=503, body="database unavailable, retry later")
+        if not first:
+            return BoltResponse(status=200, body="")
+        return await next()
+
+
 class Handlers:
     def __init__(self, *, core: App) -> None:
         self.core = core
@@ -85,20 +112,6 @@ class Handlers:
         except BaseException:
             await self.core.store.release(key=key)  # a real failure: Slack's retry is handled
             raise
-
-    async def claim_events(self, body: dict, next: Callable[[], Awaitable[Any]]) -> BoltResponse | None:  # noqa: A002
-        """Events are claimed before they are acknowledged: a retry is recognised, and if the database
-        is down Slack gets a 503 and delivers again later, instead of an ack for work that cannot happen."""
-        if body.get("type") != "event_callback" or not body.get("event_id"):
-            return await next()
-        try:
-            first = await self.core.store.claim(key=_event_key(body), now=self.core.clock())
-        except DATABASE_ERRORS:
-            log.warning("database unavailable: event %s refused for Slack to retry", body.get("event_id"))
-            return BoltResponse(status=503, body="database unavailable, retry later")
-        if not first:
-            return BoltResponse(status=200, body="")
-        return await next()
 
     def guarded(self, work: Callable[..., Awaitable[Any]], *, urgent: Callable[[dict], bool] | None = None) -> Callable[..., Awaitable[None]]:
         """Work done after the ack: a failure still reaches the person, in words.

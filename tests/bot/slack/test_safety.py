@@ -42,6 +42,16 @@ async def test_unsigned_or_badly_signed_requests_get_401_and_do_nothing(slack, h
     assert await slack.core.store.listing(platform="slack", workspace="T1") == []
 
 
+async def test_a_request_marked_as_work_for_the_worker_is_refused(slack):
+    # Bolt runs a request carrying these headers as lazy work only; only the worker's own input may.
+    headers = {"x-slack-bolt-lazy-only": "1", "x-slack-bolt-lazy-function-name": "work"}
+    answer = await slack.command("start Churn model", headers=headers)
+    assert answer.status == 400
+    await slack.api.settle(0.1)
+    assert slack.api.count("chat.postMessage") == 0
+    assert await slack.core.store.listing(platform="slack", workspace="T1") == []
+
+
 async def test_a_signed_request_is_accepted(slack):
     stamp = str(int(time.time()))
     answer = await slack.post(BODY, content_type="application/x-www-form-urlencoded", headers={"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature(stamp)}, signed=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from tests.bot.slack.conftest import SECRET
@@ -16,11 +17,12 @@ from tests.loopback import environment, free_port, until_healthy
 PREFLIGHT = Path(sys.executable).parent / "preflight"
 
 
-async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api):
+@pytest.mark.parametrize("mode", [[], ["--single-process"]], ids=["with a worker", "single process"])
+async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, mode):
     port = free_port()
     env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
     process = await asyncio.create_subprocess_exec(
-        str(PREFLIGHT), "serve", "--port", str(port), env=env, cwd=tmp_path,
+        str(PREFLIGHT), "serve", "--port", str(port), *mode, env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
@@ -39,3 +41,4 @@ async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api):
         out, err = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, err.decode()
     assert f"listening on http://0.0.0.0:{port}" in out.decode()
+    assert ("worker process" in out.decode()) == (not mode)
