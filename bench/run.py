@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -89,13 +90,14 @@ def cpu_seconds(pid: int) -> float:
     return total / TICK
 
 
-def rss_mib(pid: int) -> float:
-    total = 0
+def rss_mib(pid: int) -> list[float]:
+    """Resident memory of the process and of each descendant, in that order."""
+    found = []
     for each in tree(pid):
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
+                found.append(round(int(line.split()[1]) / 1024, 1))
+    return found
 
 
 @asynccontextmanager
@@ -167,59 +169,78 @@ def form_body(n: int, *, assessment: int, question: str) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-async def fire(url: str, bodies: list[str], *, concurrency: int) -> dict:
-    timings: list[float] = []
-    errors = 0
+@dataclass
+class Run:
+    timings: list[float] = field(default_factory=list)  # seconds per request
+    errors: int = 0
+    wall: float = 0.0
+
+    def summary(self) -> dict:
+        ms = sorted(t * 1000 for t in self.timings)
+        return {
+            "requests": len(ms), "errors": self.errors, "p50_ms": round(statistics.median(ms), 2),
+            "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2), "rps": round(len(ms) / self.wall, 1),
+        }
+
+
+async def shoot(url: str, bodies: list[str], *, concurrency: int, into: Run | None = None) -> Run:
+    """Post the signed bodies, `concurrency` at a time; timings and errors are added to `into`."""
+    run = into or Run()
     gate = asyncio.Semaphore(concurrency)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
 
         async def one(body: str) -> None:
-            nonlocal errors
             async with gate:
                 started = time.perf_counter()
                 try:
                     async with http.post(url + "/slack/events", data=body, headers=signed(body)) as response:
                         await response.read()
                         if response.status != 200:
-                            errors += 1
+                            run.errors += 1
                 except aiohttp.ClientError:
-                    errors += 1
-                timings.append(time.perf_counter() - started)
+                    run.errors += 1
+                run.timings.append(time.perf_counter() - started)
 
         began = time.perf_counter()
         await asyncio.gather(*(one(b) for b in bodies))
-        wall = time.perf_counter() - began
-    ms = sorted(t * 1000 for t in timings)
-    return {
-        "requests": len(ms), "errors": errors, "p50_ms": round(statistics.median(ms), 2),
-        "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2), "rps": round(len(ms) / wall, 1),
-    }
+        run.wall += time.perf_counter() - began
+    return run
 
 
-async def ack_benchmark(api: RemoteSlack, database: str, *, n: int) -> list[dict]:
-    """/readiness start and an answer click, sequential and 20 at a time, alternating the three servers."""
+async def fire(url: str, bodies: list[str], *, concurrency: int) -> dict:
+    return (await shoot(url, bodies, concurrency=concurrency)).summary()
+
+
+async def ack_benchmark(api: RemoteSlack, database: str, *, n: int, rounds: int) -> list[dict]:
+    """/readiness start and an answer click, sequential and 20 at a time: `rounds` rounds of `n` requests
+    (2n at 20 clients) per server, the three servers taking turns, each server's timings pooled.
+
+    Between rounds the loopback Slack API goes quiet: Preflight's work for one round (done after
+    its acks) is not left to load the next round of the bare apps, or its own."""
     rows = []
     async with bare_server(api, process_before_response=False) as (bare, _), bare_server(api, process_before_response=True) as (pbr, _), preflight_server(api, database) as (ours, _):
-        await fire(bare, [start_body(i, api) for i in range(20)], concurrency=5)  # warm up all three
-        await fire(pbr, [start_body(i, api) for i in range(20)], concurrency=5)
-        await fire(ours, [start_body(i, api) for i in range(20)], concurrency=5)
+        servers = (("bare Bolt", bare), ("bare Bolt, process_before_response", pbr), ("Preflight", ours))
+        for _, url in servers:  # warm up all three
+            await fire(url, [start_body(i, api) for i in range(20)], concurrency=5)
         created = 20
+        await api.settle(0.3)
         for scenario in ("start", "click"):
             for concurrency in (1, 20):
                 count = n if concurrency == 1 else 2 * n
-                results = {}
-                for name, url in (("bare Bolt", bare), ("bare Bolt, process_before_response", pbr), ("Preflight", ours)):
+                runs = {name: Run() for name, _ in servers}
+                for _ in range(rounds):
+                    for name, url in servers:
+                        if scenario == "start":
+                            bodies = [start_body(created + i, api) for i in range(count)]
+                        else:  # each click answers question 1 of a different assessment, which posts question 2
+                            bodies = [click_body(i, api, assessment=1 + i % created) for i in range(count)]
+                        await shoot(url, bodies, concurrency=concurrency, into=runs[name])
+                        await asyncio.sleep(0.1)
                     if scenario == "start":
-                        bodies = [start_body(created + i, api) for i in range(count)]
-                    else:  # each click answers question 1 of a different assessment, which posts question 2
-                        bodies = [click_body(i, api, assessment=1 + i % created) for i in range(count)]
-                    results[name] = await fire(url, bodies, concurrency=concurrency)
-                    await asyncio.sleep(0.2)
-                if scenario == "start":
-                    created += count
-                await api.settle(0.3)
-                for name, result in results.items():
-                    rows.append({"scenario": scenario, "concurrency": concurrency, "server": name, **result})
+                        created += count
+                    await api.settle(0.3)
+                for name, run in runs.items():
+                    rows.append({"scenario": scenario, "concurrency": concurrency, "server": name, **run.summary()})
     return rows
 
 
@@ -251,7 +272,8 @@ async def throughput_benchmark(api: RemoteSlack, database: str, *, assessments: 
         "assessments": assessments, "errors": answers["errors"], "wall_s": round(wall, 1),
         "assessments_per_s": round(assessments / wall, 1), "cpu_ms_per_assessment": round(1000 * cpu / assessments, 1),
         "assessments_per_cpu_second": round(assessments / cpu, 1) if cpu else None,
-        "rss_idle_mib": round(idle, 1), "rss_after_mib": round(after, 1),
+        "rss_idle_mib": round(sum(idle), 1), "rss_after_mib": round(sum(after), 1),
+        "rss_idle_by_process": idle, "rss_after_by_process": after,  # preflight serve, then its worker
     }
 
 
@@ -301,7 +323,7 @@ async def main(quick: bool, ack_only: bool = False) -> None:
 
             print(f"\n=== {backend} ===")
             database = await fresh_pg("ack") if url else fresh("ack")
-            rows = await ack_benchmark(api, database, n=50 if quick else 200)
+            rows = await ack_benchmark(api, database, n=50 if quick else 200, rounds=2 if quick else 5)
             print(table(rows, ["scenario", "concurrency", "server", "requests", "errors", "p50_ms", "p99_ms", "rps"]))
             checks = verdicts(rows)
             print("\n".join(checks))

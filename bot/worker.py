@@ -24,7 +24,7 @@ from bot.slack import handoff
 from bot.slack.app import build
 
 log = logging.getLogger(__name__)
-NICENESS = 10  # acknowledgements come first: the web process wins the CPU when both want it
+NICENESS = 19  # acknowledgements come first: the web process wins the CPU when both want it
 FINISH_TIMEOUT = 25.0  # seconds to finish the work in hand once the input has ended
 
 

@@ -13,6 +13,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 
 from bot.bootstrap import App
 from bot.config import Config
+from bot.slack.authorize import BotToken
 from bot.slack.client import web_client
 from bot.slack.forms import CALLBACK, GAPS_CALLBACK
 from bot.slack.handoff import Handoff, WorkerRunner
@@ -62,10 +63,12 @@ def build(core: App, config: Config, *, handoff: Handoff | None = None, worker: 
             process_before_response=True,  # listeners ack at once and work afterwards (lazy listeners)
         )
     else:
+        client = web_client(config, token=config.slack_bot_token)
         bolt = AsyncApp(
             name="preflight",
             signing_secret=config.slack_signing_secret or "",
-            client=web_client(config, token=config.slack_bot_token),
+            client=client,
+            authorize=BotToken(client),
             request_verification_enabled=verify,
             process_before_response=True,  # listeners ack at once and work afterwards (lazy listeners)
         )
