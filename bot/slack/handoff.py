@@ -31,13 +31,15 @@ log = logging.getLogger(__name__)
 LENGTH = struct.Struct(">I")
 LAZY_ONLY = "x-slack-bolt-lazy-only"
 LAZY_FUNCTION = "x-slack-bolt-lazy-function-name"
+FORWARDED = ("content-type", "x-slack-retry-num", "x-slack-retry-reason")  # the headers the work reads
 RESTART_DELAY = 1.0  # seconds before a stopped worker is started again
 STOP_TIMEOUT = 30.0  # seconds the worker gets to finish its queue when the server stops
 
 
 def encode(request: AsyncBoltRequest, work: str) -> bytes:
     body: Any = request.raw_body if request.mode == "http" else request.body
-    data = json.dumps({"body": body, "headers": request.headers, "mode": request.mode, "work": work}).encode()
+    headers = {name: request.headers[name] for name in FORWARDED if name in request.headers}
+    data = json.dumps({"body": body, "headers": headers, "mode": request.mode, "work": work}).encode()
     return LENGTH.pack(len(data)) + data
 
 
@@ -75,7 +77,8 @@ class Handoff:
         self.command = command
         self.env = env  # the worker's environment (default: this process's)
         self.process: asyncio.subprocess.Process | None = None
-        self.waiting: list[bytes] = []
+        self.waiting: list[bytes] = []  # frames for the next worker, while none runs
+        self.outbox: list[bytes] = []  # frames for this turn of the event loop
         self.closing = False
         self.watcher: asyncio.Task | None = None
 
@@ -110,12 +113,18 @@ class Handoff:
             await self._spawn()
 
     def send(self, request: AsyncBoltRequest, work: str) -> None:
-        frame = encode(request, work)
+        """Queue the request for the worker; the frames of one turn of the event loop go in one write."""
+        self.outbox.append(encode(request, work))
+        if len(self.outbox) == 1:
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        frames, self.outbox = b"".join(self.outbox), []
         process = self.process
         if process is not None and process.returncode is None and process.stdin is not None and not process.stdin.is_closing():
-            process.stdin.write(frame)
+            process.stdin.write(frames)
         else:
-            self.waiting.append(frame)
+            self.waiting.append(frames)
 
     def acknowledging(self, ack: Callable[..., Awaitable[None]], work: Callable[..., Awaitable[None]]) -> Callable[[AsyncArgs], Awaitable[None]]:
         """A listener that runs `ack` and then hands the request to the worker for `work`."""
@@ -131,6 +140,8 @@ class Handoff:
     async def close(self) -> None:
         """Let the worker finish what it was given, then stop it."""
         self.closing = True
+        if self.outbox:
+            self._flush()
         process = self.process
         if process is None or process.returncode is not None:
             return
