@@ -5,7 +5,7 @@ bare Bolt baseline in bench/bare_bolt.py in both of Bolt's modes); this process 
 the load and plays the Slack Web API. Results are printed as a table and written to
 bench/results/latest.json. With TEST_DATABASE_URL set, Preflight also runs on PostgreSQL.
 
-    python bench/run.py [--quick]
+    python bench/run.py [--quick] [--ack-only]
 """
 
 from __future__ import annotations

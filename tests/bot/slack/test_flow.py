@@ -1,5 +1,6 @@
 """A whole assessment in Slack, by clicking the buttons the bot posted and submitting the forms it opened."""
 
+import asyncio
 import json
 
 from sqlmodel import select
@@ -22,6 +23,20 @@ async def open_form(slack, message, label="Answer…", user=None):
     await slack.click(message, label, user=user)
     opened = await slack.api.wait_for("views.open", before + 1)
     return opened[-1]["view"]
+
+
+async def test_a_burst_of_requests_after_a_start_checks_the_token_once(slack):
+    answers = await asyncio.gather(*(slack.command(f"start Project {n}", channel=f"C{n}") for n in range(10)))
+    assert [a.status for a in answers] == [200] * 10
+    await slack.api.wait_for("chat.postMessage", 30)
+    assert slack.api.count("auth.test") == 1
+
+
+async def test_a_failed_token_check_is_asked_again_by_the_next_request(slack):
+    slack.api.fail("auth.test", "invalid_auth")
+    await slack.command("start Churn model")
+    await started(slack, "Churn model")
+    assert slack.api.count("auth.test") == 2
 
 
 async def test_start_posts_a_card_and_asks_question_one_in_its_thread(slack):
