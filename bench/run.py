@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import reminder_passes  # noqa: E402
-from tests.loopback import environment, free_port, until_healthy  # noqa: E402
+from tests.loopback import descendants, environment, free_port, until_healthy  # noqa: E402
 
 
 SECRET = "bench-secret"
@@ -75,11 +75,7 @@ class RemoteSlack:
 
 def tree(pid: int) -> list[int]:
     """The process and its descendants (preflight serve and its worker)."""
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            found += tree(int(child))
-    return found
+    return [pid, *descendants(pid)]
 
 
 def cpu_seconds(pid: int) -> float:

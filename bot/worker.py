@@ -23,7 +23,6 @@ from bot.config import Config
 from bot.slack import handoff
 from bot.slack.app import build
 
-log = logging.getLogger(__name__)
 NICENESS = 19  # acknowledgements come first: the web process wins the CPU when both want it
 FINISH_TIMEOUT = 25.0  # seconds to finish the work in hand once the input has ended
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import socket
 import time
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -27,6 +28,15 @@ async def listen(app: web.Application, *, port: int = 0) -> tuple[web.AppRunner,
     await site.start()
     bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     return runner, f"http://127.0.0.1:{bound}"
+
+
+def descendants(pid: int) -> list[int]:
+    """The process's children, their children and so on (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
 
 
 def environment(**settings: str) -> dict[str, str]:

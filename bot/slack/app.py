@@ -92,7 +92,7 @@ async def just_ack(ack: AsyncAck) -> None:
 def wire(bolt: AsyncApp, handlers: Handlers, *, handoff: Handoff | None = None) -> None:
     """Each listener acknowledges at once (checking only what a form must show as errors) and does its
     work after the response has gone: as a Bolt lazy listener, or in the worker process."""
-    bolt.use(ClaimEvents(handlers))
+    bolt.use(ClaimEvents(handlers.core))
     bolt.error(handlers.on_error)
 
     def listen(route: Callable, *, ack: Callable, work: Callable) -> None:

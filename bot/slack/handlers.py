@@ -67,16 +67,15 @@ class ClaimEvents(AsyncMiddleware):
     A middleware object rather than a function: it runs on every request, and Bolt builds no
     keyword arguments for it. Requests handed to the worker (lazy-only) were claimed already."""
 
-    def __init__(self, handlers: "Handlers") -> None:
-        self.handlers = handlers
+    def __init__(self, core: App) -> None:
+        self.core = core
 
     async def async_process(self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:  # noqa: A002
         body = req.body
         if req.lazy_only or body.get("type") != "event_callback" or not body.get("event_id"):
             return await next()
-        core = self.handlers.core
         try:
-            first = await core.store.claim(key=_event_key(body), now=core.clock())
+            first = await self.core.store.claim(key=_event_key(body), now=self.core.clock())
         except DATABASE_ERRORS:
             log.warning("database unavailable: event %s refused for Slack to retry", body.get("event_id"))
             return BoltResponse(status=503, body="database unavailable, retry later")

@@ -120,9 +120,9 @@ class Handoff:
 
     def _flush(self) -> None:
         frames, self.outbox = b"".join(self.outbox), []
-        process = self.process
-        if process is not None and process.returncode is None and process.stdin is not None and not process.stdin.is_closing():
-            process.stdin.write(frames)
+        stdin = self.process.stdin if self.running else None  # type: ignore[union-attr]
+        if stdin is not None and not stdin.is_closing():
+            stdin.write(frames)
         else:
             self.waiting.append(frames)
 

@@ -29,7 +29,7 @@ from tests.bot.slack.test_safety import (  # noqa: F401
     test_a_retried_event_is_handled_once,
     test_another_workspace_cannot_read_or_change_an_assessment,
 )
-from tests.loopback import environment, free_port, until_healthy
+from tests.loopback import descendants, environment, free_port, until_healthy
 
 PREFLIGHT = Path(sys.executable).parent / "preflight"
 
@@ -90,7 +90,7 @@ async def serve(tmp_path, api) -> tuple[asyncio.subprocess.Process, str]:
 
 
 def worker_of(pid: int) -> int | None:
-    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    children = descendants(pid)
     return children[0] if children else None
 
 
