@@ -107,6 +107,24 @@ async def test_work_handed_to_the_worker_is_finished_when_the_server_stops(tmp_p
     assert api.count("chat.postMessage") == 5 * 3  # each start: the card, the intro, question 1
 
 
+async def test_the_worker_and_its_threads_run_only_when_the_web_process_leaves_the_cpu(tmp_path, api):
+    process, base = await serve(tmp_path, api)
+    try:
+        async with aiohttp.ClientSession() as http:
+            body, headers = signed_start(api, 1)
+            async with http.post(base + "/slack/events", data=body, headers=headers) as r:
+                assert r.status == 200
+        await api.wait_for("chat.postMessage", 3, timeout=20)  # the worker has used the database: its threads exist
+        worker = worker_of(process.pid)
+        threads = [int(t) for t in os.listdir(f"/proc/{worker}/task")]
+        assert len(threads) > 1
+        assert {os.sched_getscheduler(t) for t in threads} == {os.SCHED_IDLE}
+        assert os.sched_getscheduler(process.pid) == os.SCHED_OTHER and os.getpriority(os.PRIO_PROCESS, process.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 40)
+
+
 async def test_a_worker_that_dies_is_replaced_and_requests_meanwhile_are_worked_on(tmp_path, api):
     process, base = await serve(tmp_path, api)
     try:
