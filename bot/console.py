@@ -124,11 +124,9 @@ class Console:
                     project = text
                     break
                 self.say(f"! {problem}")
-        assessment_id, replies = await self.app.assessments.start(
-            place=PLACE, project=project, by=self.user, sponsor=sponsor_person, now=self.app.clock()
-        )
-        self.show(replies)
-        return assessment_id
+        started = await self.app.assessments.start(place=PLACE, project=project, by=self.user, sponsor=sponsor_person, now=self.app.clock())
+        self.show(started.replies)
+        return started.id
 
 
 def _login_name() -> str:

@@ -87,6 +87,15 @@ class Outcome:
     version: int = 0  # the stored version the state belongs to
 
 
+@dataclass(frozen=True)
+class Started:
+    """A new assessment: its id and first state (both None when the start was refused), and the replies."""
+
+    id: int | None
+    state: State | None
+    replies: tuple[Reply, ...]
+
+
 class Assessments:
     """The service layer: load, step, save with optimistic concurrency, retry on conflict."""
 
@@ -95,12 +104,12 @@ class Assessments:
 
     async def start(
         self, *, place: Place, project: str, by: Person, now: datetime, sponsor: Person | None = None
-    ) -> tuple[int | None, tuple[Reply, ...]]:
+    ) -> Started:
         result = step(None, Start(project=project, by=by, sponsor=sponsor), now)
         if result.state is None:
-            return None, result.replies
+            return Started(id=None, state=None, replies=result.replies)
         assessment_id = await self.store.create(place=place, state=result.state, now=now)
-        return assessment_id, result.replies
+        return Started(id=assessment_id, state=result.state, replies=result.replies)
 
     async def handle(
         self, *, assessment_id: int, event: Event, now: datetime, workspace: str | None = None

@@ -101,15 +101,14 @@ class SlashCommands:
 
     async def start(self, *, client: AsyncWebClient, respond: AsyncRespond, team: str, channel: str, user: Person, project: str) -> None:
         place = Place(platform=PLATFORM, workspace=team, channel=channel)
-        assessment_id, replies = await self.core.assessments.start(place=place, project=project, by=user, now=self.core.clock())
-        assert assessment_id is not None
-        loaded = await self.core.store.load(assessment_id=assessment_id)
-        assert loaded is not None
+        started = await self.core.assessments.start(place=place, project=project, by=user, now=self.core.clock())
+        assessment_id, replies = started.id, started.replies
+        assert assessment_id is not None and started.state is not None
         try:
             posted = await client.chat_postMessage(
                 channel=channel,
-                text=blocks.card_text(loaded.state),
-                blocks=blocks.card_blocks(loaded.state, assessment_id=assessment_id),
+                text=blocks.card_text(started.state),
+                blocks=blocks.card_blocks(started.state, assessment_id=assessment_id),
             )
         except SlackApiError as e:
             await self.core.store.delete_assessment(assessment_id=assessment_id)  # nothing was answered yet

@@ -178,15 +178,14 @@ class TeamsBot(ActivityHandler):
 
     async def _start(self, turn_context: TurnContext, *, project: str, user: Person, tenant: str) -> None:
         place = Place(platform=PLATFORM, workspace=tenant, channel=turn_context.activity.conversation.id)
-        assessment_id, replies = await self.core.assessments.start(place=place, project=project, by=user, now=self.core.clock())
-        assert assessment_id is not None
-        loaded = await self.core.store.load(assessment_id=assessment_id)
-        assert loaded is not None
-        posted = await turn_context.send_activity(MessageFactory.attachment(attachment(cards.assessment_card(loaded.state, assessment_id=assessment_id))))
+        started = await self.core.assessments.start(place=place, project=project, by=user, now=self.core.clock())
+        assessment_id, state = started.id, started.state
+        assert assessment_id is not None and state is not None
+        posted = await turn_context.send_activity(MessageFactory.attachment(attachment(cards.assessment_card(state, assessment_id=assessment_id))))
         if posted is not None and posted.id:
             await self.core.store.set_thread(assessment_id=assessment_id, thread=posted.id)
             place = replace(place, thread=posted.id)
-        await self._show(turn_context, replies, assessment_id=assessment_id, place=place, user=user, changed=False, state=loaded.state)
+        await self._show(turn_context, started.replies, assessment_id=assessment_id, place=place, user=user, changed=False, state=state)
 
     # -- card submissions ----------------------------------------------------------
 

@@ -70,7 +70,7 @@ def scheduler(core, sender):
 
 async def finished(core, *, now=MON, project="Churn model", sponsor=SAM, answers=FULL, channel="C1"):
     place = Place(platform="slack", workspace="T1", channel=channel, thread="1700000000.000100")
-    assessment_id, _ = await core.assessments.start(place=place, project=project, by=ANA, now=now, sponsor=sponsor)
+    assessment_id = (await core.assessments.start(place=place, project=project, by=ANA, now=now, sponsor=sponsor)).id
     for question, values in answers.items():
         await core.assessments.handle(assessment_id=assessment_id, event=events.Submit(question=question, values=values, by=ANA), now=now)
     await core.assessments.handle(assessment_id=assessment_id, event=events.Finish(by=ANA), now=now)
@@ -148,7 +148,7 @@ async def test_the_sponsor_hears_after_three_unchanged_nudges(core, scheduler, s
 
 async def test_an_unfinished_assessment_gets_a_channel_reminder_to_carry_on(core, scheduler, sender):
     place = Place(platform="slack", workspace="T1", channel="C1", thread="1.0")
-    aid, _ = await core.assessments.start(place=place, project="Fraud model", by=ANA, now=MON)
+    aid = (await core.assessments.start(place=place, project="Fraud model", by=ANA, now=MON)).id
     await core.assessments.handle(assessment_id=aid, event=events.Submit(question="data", values={"choice": "ready"}, by=ANA), now=MON)
     await scheduler.nudge_pass(now=MON + timedelta(hours=23))
     assert sender.sent == []

@@ -1,6 +1,7 @@
 """The contract every storage backend passes."""
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -37,9 +38,18 @@ def service(store):
 
 
 async def started(service, now, who, place=HERE, project="Churn model", sponsor=None):
-    assessment_id, replies = await service.start(place=place, project=project, by=who, now=now, sponsor=sponsor)
+    assessment_id = (await service.start(place=place, project=project, by=who, now=now, sponsor=sponsor)).id
     assert assessment_id is not None
     return assessment_id
+
+
+async def test_a_start_returns_the_state_it_stored(service, store, now, ana):
+    """The first card is drawn from the returned state, without reading it back."""
+    begun = await service.start(place=HERE, project="Churn model", by=ana, now=now, sponsor=Person(name="sam", id="U9"))
+    loaded = await store.load(assessment_id=begun.id)
+    assert begun.state is not None and loaded is not None
+    assert replace(begun.state, started_at=loaded.state.started_at) == loaded.state
+    assert begun.state.started_at == loaded.state.started_at.replace(tzinfo=begun.state.started_at.tzinfo)
 
 
 async def say(service, assessment_id, text, now, who):
