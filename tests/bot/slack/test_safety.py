@@ -14,6 +14,7 @@ from conversations.people import Person
 from storage.tables import Answer, Assessment
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form, started
+from tests.trees import dicts_in
 
 BODY = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness", "text": "start Churn model", "trigger_id": "t1", "response_url": "http://127.0.0.1:9/x"})
 
@@ -150,18 +151,7 @@ async def test_user_text_is_escaped_before_it_is_echoed(slack):
 def mrkdwn_of(message):
     """The text Slack parses: the message text and every mrkdwn object."""
     found = [message.get("text") or ""]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn":
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.get("blocks"))
+    found += [node["text"] for node in dicts_in(message.get("blocks")) if node.get("type") == "mrkdwn"]
     return "\n".join(found)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.loopback import listen
+from tests.trees import dicts_in
 
 
 class FakeConnector:
@@ -84,19 +85,5 @@ class FakeConnector:
 
 
 def card_text(card: dict[str, Any]) -> str:
-    out = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value", "label"):
-                if isinstance(node.get(key), str):
-                    out.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card.get("body"))
-    walk(card.get("actions"))
-    return "\n".join(out)
+    nodes = [*dicts_in(card.get("body")), *dicts_in(card.get("actions"))]
+    return "\n".join(node[key] for node in nodes for key in ("text", "title", "value", "label") if isinstance(node.get(key), str))
