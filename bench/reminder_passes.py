@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.scheduler import Scheduler  # noqa: E402
 from conversations.reminders import Sent  # noqa: E402
-from storage import SqlStore  # noqa: E402
+from storage import sql_repositories  # noqa: E402
 from storage.engine import connect, database_url  # noqa: E402
 from storage.reminders import ReminderStore  # noqa: E402
 from storage.tables import Assessment, Person, Workspace  # noqa: E402
@@ -83,7 +83,8 @@ async def measure(url: str, size: int) -> str:
     try:
         await fill(engine, size)
         sender = QuietSender()
-        scheduler = Scheduler(reminders=ReminderStore(engine=engine), store=SqlStore(engine=engine), senders={"slack": sender})
+        repos = sql_repositories(engine=engine)
+        scheduler = Scheduler(deliveries=repos.deliveries, workspaces=repos.workspaces, inbox=repos.inbox, senders={"slack": sender})
         statements: list[str] = []
         event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         out = []

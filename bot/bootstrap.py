@@ -1,22 +1,28 @@
-"""The composition root: one place that wires the real parts together."""
+"""The composition root: the one place that builds the real parts and hands each adapter what it needs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
+from bot.scheduler import Scheduler
+from bot.workers import Workers
 from conversations.reminders import Sender
-from conversations.service import Assessments
-from storage import SqlStore, connect
-from storage.reminders import ReminderStore
+from conversations.usecases import Preflight
+from storage import Repositories, connect, sql_repositories
 
 if TYPE_CHECKING:
-    from bot.scheduler import Scheduler
+    from bot.slack.app import AsyncApp, Clients
+    from bot.teams.app import Teams
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -28,63 +34,73 @@ def utc_now() -> datetime:
 class App:
     config: Config
     engine: AsyncEngine
-    store: SqlStore
-    assessments: Assessments
+    repos: Repositories
+    preflight: Preflight
+    workers: Workers
+    scheduler: Scheduler
+    http: aiohttp.ClientSession
     clock: Clock
-    reminders: ReminderStore
-    slack_installations: Any = None  # the OAuth installation store, when Slack runs multi-workspace
-    teams_endpoint: Any = None  # bot.teams.app.Teams: the adapter and bot, built once
-    http: Any = None  # one aiohttp session for every Web API call, so connections are reused
+    slack: AsyncApp | None = None
+    slack_clients: Clients | None = None
+    teams: Teams | None = None
+    _loop: asyncio.Task | None = field(default=None, repr=False)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
-    def http_session(self) -> Any:
-        """The shared HTTP client session (created inside the running event loop on first use)."""
-        if self.http is None:
-            import aiohttp
-
-            # The session's own time-out: slack_sdk applies its `timeout` only to sessions it creates.
-            self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.config.slack_timeout))
-        return self.http
-
-    def teams(self) -> Any:
-        """The Teams endpoint (adapter, bot, references), built on first use."""
-        if self.teams_endpoint is None:
-            from bot.teams.app import build
-
-            self.teams_endpoint = build(self, self.config)
-        return self.teams_endpoint
-
-    def senders(self) -> dict[str, Sender]:
-        """One Sender per configured platform: where reminders and digests can go."""
-        found: dict[str, Sender] = {}
-        if self.config.slack_configured:
-            from bot.slack.app import installations
-            from bot.slack.sender import SlackSender
-
-            found["slack"] = SlackSender(config=self.config, installations=installations(self, self.config), session=self.http_session())
-        if self.config.teams_configured:
-            found["teams"] = self.teams().sender(self)
-        return found
-
-    def scheduler(self) -> "Scheduler":
-        from bot.scheduler import Scheduler
-
-        return Scheduler(reminders=self.reminders, store=self.store, senders=self.senders())
+    async def start(self, *, scheduler: bool = True) -> None:
+        """The inbox's workers and, unless told not to, the reminder loop."""
+        await self.workers.start()
+        if scheduler:
+            self._loop = asyncio.create_task(self.scheduler.run_forever(clock=self.clock, stop=self._stop))
 
     async def close(self) -> None:
-        if self.http is not None:
-            await self.http.close()
+        self._stop.set()
+        if self._loop is not None:
+            await self._loop
+        if self.workers.running:
+            await self.workers.stop()
+        await self.http.close()
         await self.engine.dispose()
 
 
-async def bootstrap(config: Config, *, clock: Clock = utc_now, migrate: bool = True) -> App:
-    """Open (and migrate) the database and build the service on it."""
+async def bootstrap(
+    config: Config, *, clock: Clock = utc_now, wall_clock: Clock = utc_now, migrate: bool = True, slots: int = 4, poll: float = 1.0
+) -> App:
+    """Open (and migrate) the database and build everything that is configured on it.
+
+    `clock` is the product's time (schedules, answers); `wall_clock` times the inbox's leases.
+    """
     engine = await connect(config.database_url, migrate=migrate)
-    store = SqlStore(engine=engine)
-    return App(
-        config=config,
-        engine=engine,
-        store=store,
-        assessments=Assessments(store=store),
-        clock=clock,
-        reminders=ReminderStore(engine=engine),
+    repos = sql_repositories(engine=engine)
+    preflight = Preflight(assessments=repos.assessments, workspaces=repos.workspaces, clock=clock)
+    # The session's own time-out: slack_sdk applies its `timeout` only to sessions it creates.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=config.slack_timeout))
+    workers = Workers(inbox=repos.inbox, handlers={}, clock=wall_clock, slots=slots, poll=poll)
+    senders: dict[str, Sender] = {}
+    app = App(
+        config=config, engine=engine, repos=repos, preflight=preflight, workers=workers, http=http, clock=clock,
+        scheduler=Scheduler(deliveries=repos.deliveries, workspaces=repos.workspaces, inbox=repos.inbox, senders={}),
     )
+    if config.slack_configured:
+        from bot.slack.app import Clients, build, installations
+        from bot.slack.receive import Receive
+        from bot.slack.sender import SlackSender
+        from bot.slack.work import SlackWork
+
+        installs = installations(config, engine=engine)
+        app.slack_clients = Clients(config=config, installations=installs, session=http)
+        receive = Receive(preflight=preflight, inbox=repos.inbox, workers=workers, clock=wall_clock)
+        app.slack = build(config, receive=receive, installs=installs, engine=engine)
+        workers.handlers["slack"] = SlackWork(
+            preflight=preflight, clients=app.slack_clients, forget_installation=app.slack_clients.forget, session=http
+        )
+        senders["slack"] = SlackSender(clients=app.slack_clients)
+    if config.teams_configured:
+        from bot.teams.app import build as build_teams
+
+        app.teams = build_teams(
+            config, preflight=preflight, references=repos.teams, inbox=repos.inbox, workers=workers, clock=clock, wall_clock=wall_clock
+        )
+        workers.handlers["teams"] = app.teams.work
+        senders["teams"] = app.teams.sender(clock=clock)
+    app.scheduler.senders.update(senders)
+    return app

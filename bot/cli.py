@@ -28,7 +28,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the HTTP server: Slack (POST /slack/events), Teams (POST /api/messages), the health check")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
     serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this server")
-    serve.add_argument("--single-process", action="store_true", help="do the work after each Slack acknowledgement in this process, not in a worker process")
+    serve.add_argument("--no-workers", action="store_true", help="only store and acknowledge requests; 'preflight worker' processes work on them")
+    worker = sub.add_parser("worker", help="work on acknowledged requests and send reminders, without serving HTTP (beside 'serve --no-workers')")
+    worker.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this process")
     for name, what in (("nudge", "one pass of reminders (gap nudges, unfinished checks, escalations), then exit"), ("digest", "one pass of weekly sponsor digests, then exit")):
         one = sub.add_parser(name, help=what)
         one.add_argument("--now", type=_instant, help="the time to run the pass for, ISO 8601 (default: now); no zone means UTC")
@@ -60,7 +62,7 @@ def _instant(text: str) -> datetime:
 async def _pass(config: Config, *, kind: str, now: datetime | None) -> int:
     app = await bootstrap(config)
     try:
-        scheduler = app.scheduler()
+        scheduler = app.scheduler
         if not scheduler.senders:
             raise Failure(f"Nothing to send to: no Slack or Teams credentials are set. {CONNECT_HINT}")
         when = now or app.clock()
@@ -87,7 +89,7 @@ def _teams_package(config: Config, *, output: Path, url: str | None) -> int:
 async def _console(config: Config, *, project: str | None = None, sponsor: str | None = None) -> int:
     app = await bootstrap(config)
     try:
-        return await Console(app=app, stdin=sys.stdin, stdout=sys.stdout).run(project=project, sponsor=sponsor)
+        return await Console(preflight=app.preflight, stdin=sys.stdin, stdout=sys.stdout).run(project=project, sponsor=sponsor)
     finally:
         await app.close()
 
@@ -99,53 +101,57 @@ async def _run(config: Config) -> int:
     return await _console(config)
 
 
-async def _serve(config: Config, *, port: int, scheduler: bool = True, single_process: bool = False) -> int:
+async def _serve(config: Config, *, port: int, scheduler: bool = True, workers: bool = True) -> int:
     from bot.server import routes, serve
-    from bot.slack.app import build
-    from bot.slack.handoff import Handoff
     from bot.teams.app import NOT_CONFIGURED
 
     config.check()
     app = await bootstrap(config)
-    # With Slack, a worker process does the work after each acknowledgement and sends the reminders,
-    # so this process only answers requests.
-    handoff = Handoff.for_worker(scheduler=scheduler) if config.slack_configured and not single_process else None
     try:
-        slack = build(app, config, handoff=handoff) if config.slack_configured else None
-        teams = app.teams()
-        if not teams.configured:
+        if app.teams is None:
             print(NOT_CONFIGURED, flush=True)
-        elif teams.anonymous:
+        elif app.teams.anonymous:
             print("Teams: TEAMS_ALLOW_ANONYMOUS=1, so /api/messages accepts unauthenticated activities. Never in production.", flush=True)
-        if handoff is not None:
-            await handoff.start()
-            print("Slack's requests are acknowledged here and worked on in a worker process (--single-process turns that off).", flush=True)
+        if workers:
+            await app.start(scheduler=scheduler)
+            if scheduler:
+                print("Reminders and digests are sent from this server (--no-scheduler turns that off).", flush=True)
+        else:
+            print("Requests are stored and acknowledged here; run 'preflight worker' to work on them.", flush=True)
         socket = None
-        if slack is not None and config.slack_app_token:
+        if app.slack is not None and config.slack_app_token:
             from bot.slack.app import connect_socket_mode
 
-            socket = await connect_socket_mode(slack, app_token=config.slack_app_token)
+            socket = await connect_socket_mode(app.slack, app_token=config.slack_app_token)
             print("Connected to Slack over Socket Mode.", flush=True)
         # Everything built so far lives as long as the process: keep it out of the garbage collector's
         # full passes, which otherwise grow with it and pause request handling.
         gc.collect()
         gc.freeze()
-        stop = asyncio.Event()
-        loop = None
-        if scheduler and handoff is None:
-            loop = asyncio.create_task(app.scheduler().run_forever(clock=app.clock, stop=stop))
-        if scheduler:
-            print("Reminders and digests are sent from this server (--no-scheduler turns that off).", flush=True)
         try:
-            await serve(routes(app, slack=slack, teams=teams, handoff=handoff), port=port)
+            await serve(routes(app, workers=workers), port=port)
         finally:
-            stop.set()
-            if loop is not None:
-                await loop
             if socket is not None:
                 await socket.close_async()
-            if handoff is not None:
-                await handoff.close()
+    finally:
+        await app.close()
+    return 0
+
+
+async def _worker(config: Config, *, scheduler: bool) -> int:
+    """The inbox's workers and the scheduler, until SIGINT or SIGTERM; no HTTP."""
+    import signal
+
+    config.check()
+    app = await bootstrap(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.start(scheduler=scheduler)
+        print(f"Working on acknowledged requests{' and sending reminders' if scheduler else ''}.", flush=True)
+        await stop.wait()
     finally:
         await app.close()
     return 0
@@ -154,7 +160,7 @@ async def _serve(config: Config, *, port: int, scheduler: bool = True, single_pr
 async def _export(config: Config, *, fmt: str, output: Path | None) -> int:
     app = await bootstrap(config)
     try:
-        text = export.render(export.records(await app.store.load_all()), fmt=fmt)
+        text = export.render(export.records(await app.repos.assessments.load_all()), fmt=fmt)
     finally:
         await app.close()
     if output is None:
@@ -179,7 +185,9 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         return await _run(config)
     if args.command == "serve":
-        return await _serve(config, port=args.port or config.port, scheduler=not args.no_scheduler, single_process=args.single_process)
+        return await _serve(config, port=args.port or config.port, scheduler=not args.no_scheduler, workers=not args.no_workers)
+    if args.command == "worker":
+        return await _worker(config, scheduler=not args.no_scheduler)
     if args.command in ("nudge", "digest"):
         return await _pass(config, kind=args.command, now=args.now)
     if args.command == "console":

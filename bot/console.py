@@ -6,16 +6,14 @@ import asyncio
 import getpass
 from typing import TextIO
 
-from bot.bootstrap import App
-from conversations.commands import read
-from conversations.events import Resume
 from conversations.machine import Stage, validate_project
-from conversations.messages import Reply, Tone
+from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
 from conversations.questions import TOTAL
-from conversations.service import Place
+from conversations.shown import Actor, Shown
+from conversations.usecases import Preflight
 
-PLACE = Place(platform="console", workspace="local", channel="terminal")
+PLATFORM, WORKSPACE, CHANNEL = "console", "local", "terminal"
 QUIT = frozenset({"quit", "exit", "pause", "q"})
 
 
@@ -35,7 +33,7 @@ def render(reply: Reply) -> str:
         lines.append(reply.hint)
     commands = []
     for action in reply.actions:
-        command = "edit N" if action.command.startswith("edit ") and reply.tone is Tone.REVIEW else action.command
+        command = "edit N" if action.verb is Verb.EDIT and reply.tone is Tone.REVIEW else action.words
         if command not in commands:
             commands.append(command)
     if commands:
@@ -44,8 +42,8 @@ def render(reply: Reply) -> str:
 
 
 class Console:
-    def __init__(self, *, app: App, stdin: TextIO, stdout: TextIO, user: Person | None = None) -> None:
-        self.app = app
+    def __init__(self, *, preflight: Preflight, stdin: TextIO, stdout: TextIO, user: Person | None = None) -> None:
+        self.preflight = preflight
         self.stdin = stdin
         self.stdout = stdout
         self.user = user or Person(name=_login_name())
@@ -54,8 +52,12 @@ class Console:
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
 
-    def show(self, replies: tuple[Reply, ...]) -> None:
-        for reply in replies:
+    @property
+    def actor(self) -> Actor:
+        return Actor(person=self.user, platform=PLATFORM, workspace=WORKSPACE, channel=CHANNEL)
+
+    def show(self, shown: Shown) -> None:
+        for reply in (*shown.private, *((shown.replace,) if shown.replace else ()), *shown.thread):
             self.say(render(reply))
 
     async def ask(self, prompt: str = "> ") -> str | None:
@@ -80,13 +82,10 @@ class Console:
             if line is None or line.strip().lower() in QUIT:
                 await self._goodbye(assessment_id)
                 return 0
-            replies = await self.app.assessments.handle(
-                assessment_id=assessment_id, event=read(line, by=self.user), now=self.app.clock()
-            )
-            self.show(replies)
+            self.show(await self.preflight.say(self.actor, assessment_id=assessment_id, text=line))
 
     async def _goodbye(self, assessment_id: int) -> None:
-        loaded = await self.app.store.load(assessment_id=assessment_id)
+        loaded = await self.preflight.assessments.load(assessment_id=assessment_id)
         if loaded is not None and loaded.state.stage is Stage.FINISHED:
             self.say("Finished and saved. 'preflight export' writes the results; 'preflight console' opens it again.")
         elif loaded is not None and loaded.state.stage is Stage.ASKING:
@@ -98,7 +97,7 @@ class Console:
         """Start the named project, or open a known one, or ask for a name."""
         sponsor_person = Person(name=sponsor.strip()) if sponsor and sponsor.strip() else None
         if project is None:
-            known = await self.app.store.listing(platform=PLACE.platform, workspace=PLACE.workspace)
+            known = await self.preflight.assessments.listing(platform=PLATFORM, workspace=WORKSPACE)
             if known:
                 self.say("Assessments on this machine:")
                 self.say("\n".join(f"  {i}) {item}" for i, item in enumerate(known, 1)))
@@ -114,19 +113,16 @@ class Console:
                 text = line.strip()
                 if known and text.isdigit() and 1 <= int(text) <= len(known):
                     chosen = known[int(text) - 1].id
-                    replies = await self.app.assessments.handle(
-                        assessment_id=chosen, event=Resume(by=self.user), now=self.app.clock()
-                    )
-                    self.show(replies)
+                    self.show(await self.preflight.act(self.actor, assessment_id=chosen, action=Action("", Verb.RESUME)))
                     return chosen
                 problem = validate_project(text)
                 if problem is None:
                     project = text
                     break
                 self.say(f"! {problem}")
-        started = await self.app.assessments.start(place=PLACE, project=project, by=self.user, sponsor=sponsor_person, now=self.app.clock())
-        self.show(started.replies)
-        return started.id
+        shown = await self.preflight.start(self.actor, project=project, sponsor=sponsor_person)
+        self.show(shown)
+        return shown.assessment_id
 
 
 def _login_name() -> str:

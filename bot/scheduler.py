@@ -17,8 +17,8 @@ from conversations.digest import digest
 from conversations.reminders import Planned, Sender, Target, plan
 from conversations.schedule import Due, Kind, digest_period, next_digest
 from conversations.people import Person
-from storage import SqlStore
-from storage.reminders import Outcome, ReminderStore
+from conversations.ports import Deliveries, Inbox, Workspaces
+from conversations.ports import DeliveryOutcome as Outcome
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -46,9 +46,10 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class Scheduler:
-    def __init__(self, *, reminders: ReminderStore, store: SqlStore, senders: Mapping[str, Sender]) -> None:
-        self.reminders = reminders
-        self.store = store
+    def __init__(self, *, deliveries: Deliveries, workspaces: Workspaces, inbox: Inbox, senders: Mapping[str, Sender]) -> None:
+        self.reminders = deliveries
+        self.workspaces = workspaces
+        self.inbox = inbox
         self.senders = dict(senders)
 
     async def nudge_pass(self, *, now: datetime) -> Report:
@@ -81,7 +82,7 @@ class Scheduler:
             report.looked_at += len(due)
             zones = {s.id: await self._zone(s, now=now) for s in due}
             first_time = {s.id for s in due if s.tz_checked_at is None}
-            projects = await self.store.sponsored(person_ids=[s.id for s in due if s.id not in first_time])
+            projects = await self.workspaces.sponsored(person_ids=[s.id for s in due if s.id not in first_time])
             planned: list[Planned] = []
             schedule: dict[int, tuple[datetime | None, str | None, datetime | None]] = {}
             digested: dict[int, float] = {}
@@ -173,9 +174,9 @@ class Scheduler:
         while not stop.is_set():
             now = clock()
             try:
-                await self.store.prune_handled(before=now - timedelta(days=1))  # Slack retries within minutes
+                await self.inbox.prune(before=now - timedelta(days=1))  # Slack retries within minutes
             except Exception:
-                log.exception("pruning handled requests failed")
+                log.exception("pruning the inbox failed")
             for name, run in (("nudge", self.nudge_pass), ("digest", self.digest_pass)):
                 try:
                     report = await run(now=now)

@@ -5,26 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 
 from bot.bootstrap import App
-from bot.slack.handoff import LAZY_ONLY, Handoff
 
 log = logging.getLogger(__name__)
 
 
 def _timestamp_is_malformed(request: web.Request) -> bool:
     stamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    return not stamp.isdigit()
+    return not (stamp.isascii() and stamp.isdigit())
 
 
-def routes(core: App, *, slack: AsyncApp | None, teams: Any = None, handoff: Handoff | None = None) -> web.Application:
-    """The aiohttp application with every route that is configured."""
+def routes(core: App, *, workers: bool = True) -> web.Application:
+    """The aiohttp application with every route that is configured; without `workers`, `preflight worker` does the work."""
     app = web.Application(client_max_size=1024 * 1024)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -33,26 +30,33 @@ def routes(core: App, *, slack: AsyncApp | None, teams: Any = None, handoff: Han
                 await conn.execute(text("SELECT 1"))
         except Exception as e:  # the database is down: say so, do not crash
             return web.json_response({"status": "unhealthy", "database": str(e)[:200]}, status=503)
-        health = {"status": "ok", "database": "ok"}
-        if handoff is not None:  # a stopped worker is restarted, and the work waits for it meanwhile
-            health["worker"] = "running" if handoff.running else "restarting"
-        return web.json_response(health)
+        if not workers:
+            return web.json_response({"status": "ok", "database": "ok", "workers": "separate"})
+        if not core.workers.running:  # acknowledged work would wait: not ready
+            return web.json_response({"status": "starting", "database": "ok", "workers": "stopped"}, status=503)
+        return web.json_response({"status": "ok", "database": "ok", "workers": "running"})
 
     app.router.add_get("/healthz", healthz)
+    teams = core.teams
     if teams is not None:
         app.router.add_post("/api/messages", teams.handle)
+    else:
 
+        async def teams_refused(request: web.Request) -> web.Response:
+            return web.json_response({"error": "Teams is not configured on this server"}, status=401)
+
+        app.router.add_post("/api/messages", teams_refused)
+
+    slack = core.slack
     if slack is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
             # Bolt checks the signature and its age; a timestamp that is not a number would make it answer 500.
             if _timestamp_is_malformed(request):
                 return web.Response(status=401, text="invalid request")
-            if LAZY_ONLY in request.headers:  # only the worker's own requests are marked for lazy work
-                return web.Response(status=400, text="malformed request")
             try:
                 response = await slack.async_dispatch(await to_bolt_request(request))
-            except (KeyError, TypeError, ValueError, AttributeError) as e:
+            except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:
                 # A signed but malformed payload that Bolt's own parsing trips over.
                 log.warning("malformed Slack request refused: %r", e)
                 return web.Response(status=400, text="malformed request")

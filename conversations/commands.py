@@ -1,9 +1,109 @@
-"""Typed text to events: the commands a text interface understands."""
+"""One grammar for what people type: `/readiness …` in Slack, `@Preflight …` in Teams, lines in the terminal.
+
+`parse` reads the words after the command or mention into a typed command; `read` reads a line
+typed inside a check (an answer, or skip / back / edit N …) into an event. Adapters hand in the
+people mentioned, already translated from their platform's syntax.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Sequence
+
 from conversations import events
+from conversations.machine import MAX_SNOOZE_DAYS, validate_project
 from conversations.people import Person
+
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    project: str
+
+
+@dataclass(frozen=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True)
+class ListChecks:
+    pass
+
+
+@dataclass(frozen=True)
+class SetOwner:
+    person: Person
+
+
+@dataclass(frozen=True)
+class SetSponsor:
+    person: Person
+
+
+@dataclass(frozen=True)
+class SnoozeCheck:
+    days: int
+
+
+@dataclass(frozen=True)
+class DigestPreview:
+    pass
+
+
+@dataclass(frozen=True)
+class OpenSettings:
+    pass
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A known command with an argument it cannot use; `problem` says what to type instead."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Words that are not a command: in a conversation with a check, maybe an answer."""
+
+    word: str
+    text: str
+
+
+Command = (
+    Help | StartCheck | Status | ListChecks | SetOwner | SetSponsor | SnoozeCheck | DigestPreview | OpenSettings
+    | Invalid | Unknown
+)
+_PLAIN = {"help": Help, "status": Status, "list": ListChecks, "digest": DigestPreview, "settings": OpenSettings}
+
+
+def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Command:
+    """The command in `text`; `prefix` is how this platform's commands begin, for the examples in errors."""
+    word, _, rest = text.strip().partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word in ("", "help", "?"):
+        return Help()
+    if word in _PLAIN and not rest:
+        return _PLAIN[word]()
+    if word == "start":
+        problem = f"Name the project, e.g. {prefix}start Churn model." if not rest else validate_project(rest)
+        return Invalid(problem) if problem else StartCheck(project=rest)
+    if word in ("owner", "sponsor"):
+        if not mentions:
+            return Invalid(f"Name the person with @, e.g. {prefix}{word} @dana.")
+        return SetOwner(mentions[0]) if word == "owner" else SetSponsor(mentions[0])
+    if word == "snooze":
+        if not rest.isdigit() or not 1 <= int(rest) <= MAX_SNOOZE_DAYS:
+            return Invalid(f"For how many days? A number from 1 to {MAX_SNOOZE_DAYS}, e.g. {prefix}snooze 7.")
+        return SnoozeCheck(days=int(rest))
+    return Unknown(word=word[:40], text=text.strip())
+
 
 _SIMPLE = {
     "back": events.Back,
@@ -21,7 +121,7 @@ _SIMPLE = {
 
 
 def read(text: str, *, by: Person, question: str | None = None) -> events.Event:
-    """Interpret one line: a command if it is one, otherwise an answer."""
+    """Interpret one line typed inside a check: a command if it is one, otherwise an answer."""
     words = text.strip().split()
     low = [w.lower() for w in words]
     if len(low) == 1 and low[0] in ("skip", "back"):

@@ -35,6 +35,14 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """Some fields of several questions at once (the form that closes the blocking gaps): one change."""
+
+    values: Mapping[str, Mapping[str, Any]]  # question key -> field key -> value
+    by: Person
+
+
+@dataclass(frozen=True)
 class Confirm:
     yes: bool
     by: Person
@@ -118,6 +126,6 @@ class Unknown:
 
 
 Event = (
-    Start | Say | Submit | Confirm | Skip | Back | Edit | Review | Finish | Reopen | Status | Help | Resume
+    Start | Say | Submit | Fill | Confirm | Skip | Back | Edit | Review | Finish | Reopen | Status | Help | Resume
     | SetOwner | SetSponsor | Snooze | Unknown
 )

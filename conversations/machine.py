@@ -22,6 +22,7 @@ from conversations.events import (
     Confirm,
     Edit,
     Event,
+    Fill,
     Finish,
     Help,
     Reopen,
@@ -37,7 +38,7 @@ from conversations.events import (
     Submit,
     Unknown,
 )
-from conversations.messages import Reply
+from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.questions import BY_KEY, MAX_PROJECT_NAME, QUESTIONS, TOTAL, Question
 
@@ -234,6 +235,22 @@ def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Rep
     return _accept(replace(state, pending=None), q, values, event.by, now)
 
 
+def _fill(state: State, event: Fill, now: datetime) -> tuple[State, list[Reply]]:
+    """Each question's fields merged into its stored answer, in question order; the first error stops all."""
+    replies: list[Reply] = []
+    current = state
+    for q in QUESTIONS:
+        if q.key not in event.values:
+            continue
+        current, more = _submit(current, Submit(question=q.key, values=event.values[q.key], by=event.by, partial=True), now)
+        if more and more[0].tone is Tone.ERROR:
+            return state, more
+        replies += more
+    if not replies:
+        return state, [prompts.error("Fill in at least one field.")]
+    return current, replies
+
+
 def _moved_on(state: State, question: str | None) -> list[Reply] | None:
     """Someone else already moved past the question this button belonged to."""
     if question is None or (state.stage is Stage.ASKING and state.current.key == question):
@@ -355,6 +372,7 @@ _HANDLERS = {
     Snooze: _snooze,
     Say: _say,
     Submit: _submit,
+    Fill: _fill,
     Confirm: _confirm,
     Skip: _skip,
     Back: _back,

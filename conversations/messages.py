@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from conversations.scoring import Scorecard
 
@@ -21,12 +22,60 @@ class Tone(str, Enum):
     SUMMARY = "summary"
 
 
+class Verb(str, Enum):
+    """What a button does; adapters carry it in the button and hand it back unchanged."""
+
+    CHOOSE = "choose"  # pick one answer option (`value`) of `question`
+    ANSWER = "answer"  # open the form of `question`
+    SKIP = "skip"
+    BACK = "back"
+    EDIT = "edit"  # `number`: the answer to change
+    FINISH = "finish"
+    REOPEN = "reopen"
+    YES = "yes"
+    NO = "no"
+    RESUME = "resume"
+    SNOOZE = "snooze"  # `number`: days
+    FILL = "fill"  # open the form with exactly the fields that close the blocking gaps
+
+
 @dataclass(frozen=True)
 class Action:
     """A button, or in a text interface a command the user may type."""
 
     label: str
-    command: str
+    verb: Verb
+    number: int | None = None
+    question: str | None = None  # the question on screen when the button was drawn
+    value: str | None = None
+
+    @property
+    def words(self) -> str:
+        """The same action typed in a text interface."""
+        return f"{self.verb.value} {self.number}" if self.number is not None else self.verb.value
+
+    def data(self, *, assessment_id: int | None) -> dict[str, Any]:
+        """The action as a small dict for a button's payload (see `read_action`)."""
+        found: dict[str, Any] = {"a": assessment_id, "v": self.verb.value}
+        for name, short in (("number", "n"), ("question", "q"), ("value", "c")):
+            if getattr(self, name) is not None:
+                found[short] = getattr(self, name)
+        return found
+
+
+def read_action(data: Any) -> tuple[int, Action] | None:
+    """The assessment id and action a button carried; None for anything forged or malformed."""
+    if not isinstance(data, dict):
+        return None
+    assessment_id, verb = data.get("a"), data.get("v")
+    if not isinstance(assessment_id, int) or not 0 < assessment_id < 2**31 or verb not in Verb._value2member_map_:
+        return None
+    number, question, value = data.get("n"), data.get("q"), data.get("c")
+    if number is not None and (not isinstance(number, int) or not -(2**31) < number < 2**31):
+        return None
+    if not all(v is None or (isinstance(v, str) and len(v) <= 64) for v in (question, value)):
+        return None
+    return assessment_id, Action(label="", verb=Verb(verb), number=number, question=question, value=value)
 
 
 @dataclass(frozen=True)
@@ -61,6 +110,10 @@ class Reply:
     scorecard: Scorecard | None = None
     errors: dict[str, str] = field(default_factory=dict)  # per answer field, for forms
     hint: str = ""  # how to answer in a text interface
+
+    def choice_actions(self) -> tuple[Action, ...]:
+        """The answer options as buttons."""
+        return tuple(Action(c.label, Verb.CHOOSE, question=self.question, value=c.value) for c in self.choices)
 
     @property
     def text(self) -> str:

@@ -5,17 +5,32 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from conversations.answers import as_line, describe
-from conversations.messages import Action, Choice, Progress, Reply, Tone
+from conversations.messages import Action, Choice, Progress, Reply, Tone, Verb
 from conversations.questions import QUESTIONS, TOTAL, Kind, Question
 from conversations.scoring import GAP_LABELS, Scorecard, score
 
 NOT_FOUND = "That assessment no longer exists here."  # also what another workspace's id finds
+UNAVAILABLE = "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
 HELP = (
     "Answer each question on one line; separate its parts with ';' (the question shows an example).\n"
     "Commands: back (previous question) · skip (leave it open as a gap) · edit N (change answer N) · "
     "review (all answers so far) · finish · reopen (change a finished assessment) · snooze N (pause reminders "
     "for N days) · status · help"
 )
+
+
+USAGE = (
+    ("start <project>", "start the check for a project in this conversation"),
+    ("status", "where this conversation's check stands"),
+    ("list", "every check in this workspace"),
+    ("owner @person", "name the production owner"),
+    ("sponsor @person", "name the sponsor"),
+    ("snooze <days>", "pause this conversation's reminders"),
+    ("digest", "preview your weekly sponsor digest"),
+    ("settings", "reminder and digest settings (workspace admins)"),
+    ("help", "this help"),
+)
+
 
 
 def progress(*, position: int, answers: Mapping[str, Any]) -> Progress:
@@ -27,9 +42,9 @@ def question_prompt(q: Question, *, answers: Mapping[str, Any], current: Mapping
     body = f"{q.text}\n{q.help}"
     if current is not None:
         body += f"\nCurrent answer: {describe(q, current)}"
-    actions = [Action("Skip", "skip")]
+    actions = [Action("Skip", Verb.SKIP, question=q.key)]
     if q.number > 1:
-        actions.insert(0, Action("Back", "back"))
+        actions.insert(0, Action("Back", Verb.BACK, question=q.key))
     return Reply(
         title=f"Question {q.number} of {TOTAL} · {q.pillar.value}",
         body=body,
@@ -66,7 +81,7 @@ def saved(q: Question, *, values: Mapping[str, Any], by: str, answers: Mapping[s
             "\nSaved as a draft: it counts half until it has a measurable target and a date. "
             f"What is the target, and by when? Add them with 'edit {q.number}'."
         )
-        actions = (Action("Add target and date", f"edit {q.number}"),)
+        actions = (Action("Add target and date", Verb.EDIT, number=q.number),)
     return Reply(
         title=f"Saved answer {q.number} ({by})",
         body=body,
@@ -83,7 +98,7 @@ def confirm(q: Question, *, prompt: str) -> Reply:
         body="Type yes to keep it, or no to change it.",
         tone=Tone.CONFIRM,
         question=q.key,
-        actions=(Action("Yes, keep it", "yes"), Action("No, change it", "no")),
+        actions=(Action("Yes, keep it", Verb.YES), Action("No, change it", Verb.NO)),
     )
 
 
@@ -103,8 +118,8 @@ def review(project: str, *, answers: Mapping[str, Any], skipped: frozenset[str],
     title = f"Review · {project} · {len(answers)} of {TOTAL} answered"
     if open_ and not finished:
         lines.append(f"Still open: {', '.join(map(str, open_))}. Finishing now leaves them as gaps.")
-    actions = [] if finished else [Action("Finish", "finish")]
-    actions += [Action(f"Edit {q.number}", f"edit {q.number}") for q in QUESTIONS]
+    actions = [] if finished else [Action("Finish", Verb.FINISH)]
+    actions += [Action(f"Edit {q.number}", Verb.EDIT, number=q.number) for q in QUESTIONS]
     return Reply(
         title=title,
         body="\n".join(lines),
@@ -121,7 +136,7 @@ def summary(project: str, *, answers: Mapping[str, Any]) -> Reply:
         title=f"{project}: {card.percent}% · {card.level.value}",
         body=summary_body(card),
         tone=Tone.SUMMARY,
-        actions=(Action("Reopen", "reopen"),),
+        actions=(Action("Reopen", Verb.REOPEN),),
         progress=progress(position=0, answers=answers),
         scorecard=card,
     )
@@ -153,3 +168,14 @@ def status(project: str, *, answers: Mapping[str, Any], position: int, finished:
 
 def help_reply() -> Reply:
     return Reply(title="How this works", body=HELP)
+
+
+def commands_help(prefix: str) -> Reply:
+    """What can be asked of Preflight from a conversation, typed the way this platform types commands."""
+    return Reply(
+        title=(
+            f"Preflight runs the AI execution readiness check with your team: {TOTAL} questions, a score, "
+            "and reminders until owner, budget and ROI are in place."
+        ),
+        body="\n".join(f"{prefix}{usage}: {meaning}" for usage, meaning in USAGE),
+    )

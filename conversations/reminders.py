@@ -6,15 +6,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from conversations.messages import Action
+from conversations.messages import Action, Verb
 from conversations.people import Person
 from conversations.questions import TOTAL
 from conversations.schedule import Due, Facts, Kind, Settings, after_sending, next_reminder, reminders_due
 from conversations.scoring import GAP_LABELS
 
-SNOOZE = Action("Snooze a week", "snooze 7")
-FILL = Action("Fill in now", "fill")
-CONTINUE = Action("Continue", "resume")
+SNOOZE = Action("Snooze a week", Verb.SNOOZE, number=7)
+FILL = Action("Fill in now", Verb.FILL)
+CONTINUE = Action("Continue", Verb.RESUME)
 NEXT_STEP = {
     "owner": "name the production owner",
     "budget": "secure a production budget",
@@ -52,7 +52,10 @@ class Notice:
             title=data["title"],
             lines=tuple(data.get("lines") or ()),
             people=tuple(Person(name=p["name"], id=p.get("id")) for p in data.get("people") or ()),
-            actions=tuple(Action(label=a["label"], command=a["command"]) for a in data.get("actions") or ()),
+            actions=tuple(
+                Action(label=a["label"], verb=Verb(a["verb"]), number=a.get("number"), question=a.get("question"), value=a.get("value"))
+                for a in data.get("actions") or ()
+            ),
             assessment_id=data.get("assessment_id"),
         )
 

@@ -1,87 +1,38 @@
-"""The scheduler's storage: claiming due work, the outbox, and delivery results.
+"""The delivery outbox in SQL (conversations.ports.Deliveries): claiming due work, queueing, and delivery results.
 
-Work is claimed with one UPDATE that pushes the row's due time out by a lease; on PostgreSQL
-the rows are picked FOR UPDATE SKIP LOCKED, so replicas running the scheduler at the same
-moment never take the same row. Every delivery has a unique key, so a pass that runs twice
-delivers once.
+Work is claimed with the one claim statement of storage/queue.py, which pushes the row's due time
+out by a lease; on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so replicas running the
+scheduler at the same moment never take the same row. Every delivery has a unique key, so a pass
+that runs twice delivers once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import Any, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from conversations.people import Person as PersonRef
+from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Outgoing
 from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target
-from conversations.schedule import Facts, Settings
+from conversations.schedule import Facts
+from storage.queue import claim as claim_rows
+from storage.rows import insert_for, person_ref, settings_of
 from storage.tables import Assessment, Person, Reminder, Workspace
 
-LEASE = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    id: int
-    key: str
-    platform: str
-    target: Target
-    notice: Notice
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    id: int
-    status: str  # sent, pending (retry) or failed
-    error: str | None = None
-    next_attempt_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class DueSponsor:
-    id: int
-    external_id: str
-    name: str
-    tz: str | None
-    tz_checked_at: datetime | None
-    platform: str
-    workspace: str
-    workspace_id: int
-    settings: Settings
-
-
-def settings_of(ws: Workspace) -> Settings:
-    return Settings(
-        tz=ws.tz,
-        nudge_every=ws.nudge_every,
-        nudge_at=time.fromisoformat(ws.nudge_at),
-        work_start=time.fromisoformat(ws.work_start),
-        work_end=time.fromisoformat(ws.work_end),
-        stall_after=timedelta(hours=ws.stall_hours),
-        escalate_after=ws.escalate_after,
-        digest_weekday=ws.digest_weekday,
-        digest_at=time.fromisoformat(ws.digest_at),
-    )
+__all__ = ["LEASE", "DueSponsor", "Outcome", "Outgoing", "ReminderStore", "settings_of"]
+LEASE = DELIVERY_LEASE
+Outcome = DeliveryOutcome  # the old name, still imported by bot/scheduler.py
 
 
 class ReminderStore:
+    """conversations.ports.Deliveries on SQLAlchemy."""
+
     def __init__(self, *, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.postgres = engine.dialect.name == "postgresql"
-        self._insert = postgresql.insert if self.postgres else sqlite.insert
-
-    async def _lease(self, conn: Any, table: Any, due: Any, *, until: dict[str, Any], returning: Sequence[Any] = ()) -> list[Any]:
-        """Take the rows `due` selects, in one UPDATE that moves them out of other passes' reach; on
-        PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so replicas never take the same one."""
-        if self.postgres:
-            due = due.with_for_update(skip_locked=True)
-        claimed = update(table).where(table.id.in_(due.scalar_subquery())).values(**until).returning(table.id, *returning)
-        return list((await conn.execute(claimed)).all())
+        self._insert = insert_for(engine)
 
     async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[Candidate]:
         """Assessments whose next look is due, leased to this pass, with all the planner needs."""
@@ -92,7 +43,7 @@ class ReminderStore:
                 .order_by(Assessment.next_reminder_at)
                 .limit(limit)
             )
-            ids = [row.id for row in await self._lease(conn, Assessment, due, until={"next_reminder_at": now + LEASE})]
+            ids = [row.id for row in await claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)
@@ -134,6 +85,7 @@ class ReminderStore:
         return new
 
     async def _enqueue(self, conn: Any, planned: Iterable[Planned], *, now: datetime) -> int:
+        """Queue the notices whose keys are new; how many were."""
         rows = [
             {
                 "key": p.key,
@@ -165,8 +117,8 @@ class ReminderStore:
                 .order_by(Reminder.id)
                 .limit(limit)
             )
-            rows = await self._lease(
-                conn, Reminder, due, until={"status": "sending", "next_attempt_at": now + LEASE},
+            rows = await claim_rows(
+                conn, table=Reminder, due=due, lease={"status": "sending", "next_attempt_at": now + LEASE},
                 returning=(Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts),
             )
         return [
@@ -181,7 +133,8 @@ class ReminderStore:
             for r in sorted(rows, key=lambda r: r.id)
         ]
 
-    async def finish(self, *, outcomes: Sequence[Outcome], now: datetime) -> None:
+    async def finish(self, *, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
+        """Record how each send went; one more attempt each."""
         if not outcomes:
             return
         async with self.engine.begin() as conn:
@@ -210,6 +163,7 @@ class ReminderStore:
     # -- digests -----------------------------------------------------------------
 
     async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[DueSponsor]:
+        """Sponsors whose digest is due, leased to this pass."""
         async with self.engine.begin() as conn:
             due = (
                 select(Person.id)
@@ -218,7 +172,7 @@ class ReminderStore:
                 .order_by(Person.next_digest_at)
                 .limit(limit)
             )
-            ids = [row.id for row in await self._lease(conn, Person, due, until={"next_digest_at": now + LEASE})]
+            ids = [row.id for row in await claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)
@@ -232,8 +186,8 @@ class ReminderStore:
         ]
 
     async def record_digests(
-        self, *, planned: Sequence[Planned], schedule: dict[int, tuple[datetime | None, str | None, datetime | None]],
-        digested: dict[int, float], now: datetime,
+        self, *, planned: Sequence[Planned], schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
+        digested: Mapping[int, float], now: datetime,
     ) -> int:
         """Queue digests; write each sponsor's next slot and time zone, and each project's score as digested."""
         async with self.engine.begin() as conn:
@@ -261,9 +215,7 @@ class ReminderStore:
 def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Candidate:
     def ref(person_id: int | None) -> PersonRef | None:
         p = people.get(person_id) if person_id else None
-        if p is None:
-            return None
-        return PersonRef(name=p.name, id=None if p.external_id.startswith("name:") else p.external_id)
+        return person_ref(p) if p is not None else None
 
     gaps = tuple(g for g in row.gaps.split(",") if g)
     facts = Facts(

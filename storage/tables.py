@@ -1,4 +1,4 @@
-"""The tables: workspaces, people, assessments, current answers and the answer history."""
+"""The tables: workspaces, people, assessments, answers and their history, the outbox and the inbox."""
 
 from __future__ import annotations
 
@@ -136,16 +136,23 @@ class AnswerChange(SQLModel, table=True):
     changed_at: datetime = _when()
 
 
-class HandledRequest(SQLModel, table=True):
-    """A platform delivery already handled (a Slack event id, a button click, a form submission).
+class Inbox(SQLModel, table=True):
+    """A request as it arrived, stored before it is acknowledged and worked on under a lease until done."""
 
-    Retries and replays carry the same key, so they are recognised and not handled twice.
-    """
+    __table_args__ = (Index("ix_inbox_open", "done_at", "id"),)
 
-    __tablename__ = "handled_request"
-
-    key: str = Field(primary_key=True, max_length=200)
-    handled_at: datetime = _when(index=True)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # a retry or replay of the request has the same key
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _when(default=None)
+    applied_at: datetime | None = _when(default=None)  # its change was saved (in the same transaction)
+    done_at: datetime | None = _when(default=None)
+    error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _when()
 
 
 class Reminder(SQLModel, table=True):

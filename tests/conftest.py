@@ -71,3 +71,18 @@ async def engine(db_url):
     engine = await connect(db_url)
     yield engine
     await engine.dispose()
+
+
+# -- reaching into a running Preflight from a test ----------------------------------------
+
+
+def session_of(core):  # noqa: ANN001, ANN201
+    """A database session on a bootstrapped Preflight's engine, to look at what it stored."""
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    return AsyncSession(core.engine, expire_on_commit=False)
+
+
+async def handle(core, *, assessment_id: int, event, now: datetime):  # noqa: ANN001, ANN201
+    """Apply one event to a stored assessment, as a turn would; its replies."""
+    return (await core.preflight.turns.run(assessment_id=assessment_id, event=event, now=now)).replies

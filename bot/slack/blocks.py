@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from conversations.machine import Stage, State
-from conversations.messages import Reply, Tone
+from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
 from conversations.questions import BY_KEY, QUESTIONS, TOTAL
 from conversations.scoring import GAP_LABELS, score
@@ -37,24 +37,28 @@ def context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [mrkdwn(text)]}
 
 
-def value(**fields: Any) -> str:
-    """A button value: compact JSON, checked against Slack's limit."""
-    encoded = json.dumps(fields, separators=(",", ":"))
+def value(action: Action, *, assessment_id: int | None) -> str:
+    """A button's value: the typed action as compact JSON, checked against Slack's limit."""
+    encoded = json.dumps(action.data(assessment_id=assessment_id), separators=(",", ":"))
     if len(encoded) > MAX_VALUE:
         raise ValueError("button value too long")
     return encoded
 
 
-def button(text: str, action_id: str, payload: str, *, style: str | None = None) -> dict[str, Any]:
+def button(action: Action, *, assessment_id: int | None, index: int = 0, style: str | None = None) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON), "emoji": True},
-        "action_id": action_id,
-        "value": payload,
+        "text": {"type": "plain_text", "text": clip(action.label, MAX_BUTTON), "emoji": True},
+        "action_id": f"pf_{action.verb.value}_{index}",
+        "value": value(action, assessment_id=assessment_id),
     }
     if style:
         element["style"] = style
     return element
+
+
+def buttons(actions: Sequence[Action], *, assessment_id: int | None, style: str | None = None) -> list[dict[str, Any]]:
+    return [button(a, assessment_id=assessment_id, index=i, style=style) for i, a in enumerate(actions)][:25]
 
 
 def who(person: Person | None) -> str:
@@ -77,75 +81,75 @@ def plain(reply: Reply) -> str:
 def question_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
     q = BY_KEY[reply.question or ""]
     title, _, rest = reply.body.partition("\n")
-    blocks = [section(f"*{escape(reply.title)}*\n*{escape(title)}*\n{escape(rest)}")]
-    buttons = [
-        button(c.label, f"pf_choice_{i}", value(a=assessment_id, q=q.key, v=c.value))
-        for i, c in enumerate(reply.choices)
-    ]
-    more = "Add details…" if buttons else "Answer…"
-    buttons.append(button(more, "pf_form", value(a=assessment_id, q=q.key), style=None if reply.choices else "primary"))
-    for action in reply.actions:
-        buttons.append(button(action.label, f"pf_cmd_{action.command}", value(a=assessment_id, c=action.command, q=q.key)))
-    blocks.append({"type": "actions", "block_id": f"q:{q.key}", "elements": buttons[:25]})
-    return blocks
+    made = [section(f"*{escape(reply.title)}*\n*{escape(title)}*\n{escape(rest)}")]
+    answer = Action("Add details…" if reply.choices else "Answer…", Verb.ANSWER, question=q.key)
+    elements = buttons([*reply.choice_actions(), answer, *reply.actions], assessment_id=assessment_id)
+    if not reply.choices:
+        elements[0]["style"] = "primary"
+    made.append({"type": "actions", "block_id": f"q:{q.key}", "elements": elements})
+    return made
 
 
 def saved_blocks(reply: Reply, *, assessment_id: int, by: Person) -> list[dict[str, Any]]:
     q = BY_KEY[reply.question or ""]
-    text = f"✅ *{q.number}. {escape(q.title)}*: {escape(reply.body)}\nAnswered by {who(by)}"
-    blocks = [section(text)]
-    buttons = [button("Change", "pf_cmd_edit", value(a=assessment_id, c=f"edit {q.number}"))]
-    for action in reply.actions:
-        if action.command.startswith("edit "):
-            buttons = [button(action.label, "pf_form", value(a=assessment_id, q=q.key), style="primary")]
-    blocks.append({"type": "actions", "elements": buttons})
-    return blocks
+    made = [section(f"✅ *{q.number}. {escape(q.title)}*: {escape(reply.body)}\nAnswered by {who(by)}")]
+    if reply.actions:  # a draft: straight to its form
+        action, style = Action(reply.actions[0].label, Verb.ANSWER, question=q.key), "primary"
+    else:
+        action, style = Action("Change", Verb.EDIT, number=q.number), None
+    made.append({"type": "actions", "elements": buttons([action], assessment_id=assessment_id, style=style)})
+    return made
 
 
-def note_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
+def note_blocks(reply: Reply, *, assessment_id: int | None) -> list[dict[str, Any]]:
     """Information, confirmations, errors: the text and any buttons."""
     text = escape(reply.title) if not reply.body else f"*{escape(reply.title)}*\n{escape(reply.body)}"
-    blocks = [section(text)]
-    buttons = [
-        button(a.label, f"pf_cmd_{a.command.split()[0]}_{i}", value(a=assessment_id, c=a.command))
-        for i, a in enumerate(reply.actions)
-        if not a.command.startswith("edit ")
-    ]
-    if buttons:
-        blocks.append({"type": "actions", "elements": buttons[:25]})
-    return blocks
+    made = [section(text)]
+    shown = [a for a in reply.actions if a.verb is not Verb.EDIT]
+    if shown and assessment_id is not None:
+        made.append({"type": "actions", "elements": buttons(shown, assessment_id=assessment_id)})
+    return made
 
 
 def review_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
-    blocks += [section(escape(chunk)) for chunk in chunks(reply.body)]
-    elements = [
-        button(a.label, f"pf_cmd_{a.command}", value(a=assessment_id, c=a.command), style="primary")
-        for a in reply.actions
-        if not a.command.startswith("edit ")
-    ]
+    made = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
+    made += [section(escape(chunk)) for chunk in chunks(reply.body)]
+    elements = buttons([a for a in reply.actions if a.verb is not Verb.EDIT], assessment_id=assessment_id, style="primary")
     elements.append(edit_menu(assessment_id))
-    blocks.append({"type": "actions", "elements": elements})
-    return limit_blocks(blocks)
+    made.append({"type": "actions", "elements": elements})
+    return limit_blocks(made)
 
 
 def edit_menu(assessment_id: int) -> dict[str, Any]:
     return {
         "type": "static_select",
-        "action_id": "pf_edit",
+        "action_id": "pf_edit_menu",
         "placeholder": {"type": "plain_text", "text": "Change an answer…"},
         "options": [
-            {"text": {"type": "plain_text", "text": clip(f"{q.number}. {q.title}", 75)}, "value": value(a=assessment_id, c=f"edit {q.number}")}
+            {
+                "text": {"type": "plain_text", "text": clip(f"{q.number}. {q.title}", 75)},
+                "value": value(Action("", Verb.EDIT, number=q.number), assessment_id=assessment_id),
+            }
             for q in QUESTIONS
         ],
     }
 
 
 def summary_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
-    blocks += [section(escape(chunk)) for chunk in chunks(reply.body)]
-    blocks.append({"type": "actions", "elements": [button("Reopen", "pf_cmd_reopen", value(a=assessment_id, c="reopen")), edit_menu(assessment_id)]})
-    return limit_blocks(blocks)
+    made = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
+    made += [section(escape(chunk)) for chunk in chunks(reply.body)]
+    made.append({"type": "actions", "elements": [*buttons(reply.actions, assessment_id=assessment_id), edit_menu(assessment_id)]})
+    return limit_blocks(made)
+
+
+def reply_blocks(reply: Reply, *, assessment_id: int | None, by: Person) -> list[dict[str, Any]]:
+    """Any reply, drawn by its tone."""
+    if assessment_id is None:
+        return note_blocks(reply, assessment_id=None)
+    if reply.tone is Tone.SAVED:
+        return saved_blocks(reply, assessment_id=assessment_id, by=by)
+    draw = {Tone.QUESTION: question_blocks, Tone.REVIEW: review_blocks, Tone.SUMMARY: summary_blocks}.get(reply.tone, note_blocks)
+    return draw(reply, assessment_id=assessment_id)
 
 
 def card_blocks(state: State, *, assessment_id: int) -> list[dict[str, Any]]:
@@ -172,8 +176,8 @@ def card_blocks(state: State, *, assessment_id: int) -> list[dict[str, Any]]:
         for w in card.weaknesses:
             blocks.append(section(f"• *{w.number}. {escape(w.title)}*: {escape(w.recommendation)}"))
     blocks.append(context(f"Started by {who(state.started_by)} · the questions are in the thread below"))
-    label, command = ("Reopen", "reopen") if finished else ("Continue", "resume")
-    blocks.append({"type": "actions", "elements": [button(label, f"pf_cmd_{command}", value(a=assessment_id, c=command))]})
+    action = Action("Reopen", Verb.REOPEN) if finished else Action("Continue", Verb.RESUME)
+    blocks.append({"type": "actions", "elements": buttons([action], assessment_id=assessment_id)})
     return limit_blocks(blocks)
 
 

@@ -1,17 +1,22 @@
-"""A question as a modal, and a submitted modal back to form values."""
+"""Forms as modals (an answer, the gaps, the settings), and a submitted modal back to typed values."""
 
 from __future__ import annotations
 
 import json
+from datetime import time
 from typing import Any, Mapping
 
 from bot.slack.blocks import clip
 from conversations.answers import format_money
 from conversations.questions import BY_KEY, MAX_TEXT, Field, Kind, Question
+from conversations.schedule import Settings
 from conversations.scoring import GAP_FIELDS
+from conversations.settings import DAYS, STALL_HOURS
+from conversations.shown import Form, FormKind
 
 CALLBACK = "pf_answer_form"
 GAPS_CALLBACK = "pf_gaps_form"
+SETTINGS_CALLBACK = "pf_settings_form"
 MULTILINE = {"notes", "problem", "statement"}
 
 
@@ -134,3 +139,61 @@ def submitted(q: Question, state_values: Mapping[str, Mapping[str, Any]], *, nam
 
 def question_of(metadata: Mapping[str, Any]) -> Question | None:
     return BY_KEY.get(str(metadata.get("q")))
+
+
+def modal_of(form: Form, *, message_ts: str | None) -> dict[str, Any]:
+    """The modal for a form the core asked to open."""
+    if form.kind is FormKind.ANSWER:
+        metadata = {"a": form.assessment_id, "q": form.question, "m": message_ts}
+        return modal(BY_KEY[form.question or ""], current=form.current, metadata=metadata)
+    if form.kind is FormKind.GAPS:
+        return gaps_modal(gaps=form.gaps, answers=form.answers, metadata={"a": form.assessment_id})
+    assert form.settings is not None
+    return settings_modal(form.settings)
+
+
+def _select(block_id: str, label: str, options: list[tuple[str, str]], initial: str) -> dict[str, Any]:
+    opts = [{"text": _plain(text), "value": value} for text, value in options]
+    element = {"type": "static_select", "action_id": "value", "options": opts}
+    chosen = next((o for o in opts if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+
+
+def _time(block_id: str, label: str, initial: time) -> dict[str, Any]:
+    element = {"type": "timepicker", "action_id": "value", "initial_time": initial.strftime("%H:%M")}
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+
+
+def settings_modal(settings: Settings) -> dict[str, Any]:
+    stall = str(int(settings.stall_after.total_seconds() // 3600))
+    blocks = [
+        {
+            "type": "input",
+            "block_id": "tz",
+            "label": _plain("Time zone for channel reminders"),
+            "hint": _plain("An IANA name, e.g. Europe/Berlin or America/New_York. Digests use each sponsor's own zone.", 150),
+            "element": {"type": "plain_text_input", "action_id": "value", "initial_value": settings.tz},
+        },
+        _select("nudge_every", "Remind about open gaps every", [(f"{n} business day{'s' * (n > 1)}", str(n)) for n in range(1, 6)], str(settings.nudge_every)),
+        _time("nudge_at", "Reminders at", settings.nudge_at),
+        _time("work_start", "Working day starts", settings.work_start),
+        _time("work_end", "Working day ends", settings.work_end),
+        _select("stall_hours", "Remind about unfinished checks after", [(f"{h} hours", str(h)) for h in STALL_HOURS], stall),
+        _select("escalate_after", "Tell the sponsor after", [(f"{n} reminder{'s' * (n > 1)} with no change", str(n)) for n in range(1, 11)], str(settings.escalate_after)),
+        _select("digest_weekday", "Weekly digest on", [(d, str(i)) for i, d in enumerate(DAYS)], str(settings.digest_weekday)),
+        _time("digest_at", "Weekly digest at", settings.digest_at),
+    ]
+    return view(callback=SETTINGS_CALLBACK, title="Preflight settings", blocks=blocks)
+
+
+def plain_values(state_values: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """A submitted modal of single values (the settings), as text by block."""
+    out = {}
+    for block, entries in state_values.items():
+        element = (entries or {}).get("value") or {}
+        if isinstance(element, Mapping):
+            found = element.get("value") or element.get("selected_time") or (element.get("selected_option") or {}).get("value")
+            out[str(block)] = str(found or "")
+    return out

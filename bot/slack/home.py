@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import blocks
+from conversations.messages import Action, Verb
+from conversations.ports import Listing
 from conversations.scoring import GAP_LABELS
-from conversations.service import Listing
 
 MAX_SHOWN = 15  # three blocks each, within Slack's limit for a Home tab
 
@@ -25,9 +26,7 @@ def view(listed: list[Listing]) -> dict[str, Any]:
             {
                 "type": "section",
                 "text": blocks.mrkdwn(f"*{blocks.escape(item.project)}*\n{blocks.escape(str(item))} · {item.level}\nOpen gaps: {gaps}"),
-                "accessory": blocks.button(
-                    "Continue", "pf_cmd_resume", blocks.value(a=item.id, c="resume"), style="primary"
-                ),
+                "accessory": blocks.button(Action("Continue", Verb.RESUME), assessment_id=item.id, style="primary"),
             }
         )
     return {"type": "home", "blocks": blocks.limit_blocks(made)}

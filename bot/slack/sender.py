@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Config
 from bot.slack import blocks
-from bot.slack.client import web_client
 from conversations.reminders import Notice, Sent, Target
+
+if TYPE_CHECKING:
+    from bot.slack.app import Clients
 
 # Errors that no retry will fix: the message is marked with the reason and never sent again.
 PERMANENT = frozenset(
@@ -29,32 +30,19 @@ def notice_blocks(notice: Notice) -> list[dict[str, Any]]:
     made += [blocks.section(blocks.escape(chunk)) for chunk in blocks.chunks("\n\n".join(notice.lines))]
     if notice.people:
         made.append(blocks.context("For " + ", ".join(blocks.who(p) for p in notice.people)))
-    buttons = []
-    for action in notice.actions:
-        if notice.assessment_id is None:
-            continue
-        if action.command == "fill":
-            buttons.append(blocks.button(action.label, "pf_fill", blocks.value(a=notice.assessment_id), style="primary"))
-        else:
-            name = action.command.split()[0]
-            buttons.append(blocks.button(action.label, f"pf_cmd_{name}", blocks.value(a=notice.assessment_id, c=action.command)))
-    if buttons:
-        made.append({"type": "actions", "elements": buttons})
+    if notice.actions and notice.assessment_id is not None:
+        elements = blocks.buttons(notice.actions, assessment_id=notice.assessment_id)
+        elements[0]["style"] = "primary"
+        made.append({"type": "actions", "elements": elements})
     return blocks.limit_blocks(made)
 
 
 class SlackSender:
-    def __init__(self, *, config: Config, installations: Any = None, session: Any = None) -> None:
-        self.config = config
-        self.installations = installations
-        self.session = session
-        self._single = None if installations is not None else web_client(config, token=config.slack_bot_token, session=session)
+    def __init__(self, *, clients: Clients) -> None:
+        self.clients = clients
 
     async def _client(self, workspace: str) -> AsyncWebClient | None:
-        if self.installations is None:
-            return self._single
-        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=workspace)
-        return web_client(self.config, token=bot.bot_token, session=self.session) if bot is not None else None
+        return await self.clients(team_id=workspace)
 
     async def send(self, *, notice: Notice, target: Target) -> Sent:
         client = await self._client(target.workspace)

@@ -1,23 +1,36 @@
-"""POST /api/messages: authentication in front, botbuilder's CloudAdapter behind, the bot on top."""
+"""POST /api/messages: authenticated, stored in the inbox, acknowledged; then worked on by botbuilder's CloudAdapter.
+
+The request path only authenticates (botbuilder's BotFrameworkAuthentication) and stores the
+activity with the claims it carried. The inbox's worker rebuilds that authentication result and
+hands the activity to `CloudAdapter.process_activity`, so the bot replies as it would inline.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
 
 import jwt
 from aiohttp import web
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity
 
-from bot.bootstrap import App
 from bot.config import Config
-from bot.teams.bot import TeamsBot
+from bot.teams.bot import REQUEST, TeamsBot, tenant_of
 from bot.teams.sender import TeamsSender
-from storage.teams_references import TeamsReferences
+from bot.workers import Workers
+from conversations.ports import Claimed, Inbox, Incoming, TeamsReferences
+from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
+PLATFORM = "teams"
+MAX_BODY = 256 * 1024
 NOT_CONFIGURED = (
     "Teams: MICROSOFT_APP_ID is not set, so POST /api/messages refuses every request "
     "(TEAMS_ALLOW_ANONYMOUS=1 accepts unauthenticated activities, for the local emulator and tests only)."
@@ -57,40 +70,96 @@ def bearer_problem(header: str | None, *, app_id: str) -> str | None:
     return None
 
 
+def _refused(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
 @dataclass
 class Teams:
     adapter: CloudAdapter
+    auth: ConfigurationBotFrameworkAuthentication
     bot: TeamsBot
     references: TeamsReferences
+    inbox: Inbox
+    workers: Workers
+    clock: Callable[[], datetime]  # the wall clock, for leases
     app_id: str
     anonymous: bool
     configured: bool
 
-    def sender(self, core: App) -> TeamsSender:
-        return TeamsSender(adapter=self.adapter, app_id=self.app_id, references=self.references, clock=core.clock)
+    def sender(self, *, clock: Callable[[], datetime]) -> TeamsSender:
+        return TeamsSender(adapter=self.adapter, app_id=self.app_id, references=self.references, clock=clock)
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Authenticate, store, acknowledge."""
         if not self.configured:
-            return web.json_response({"error": "Teams is not configured on this server"}, status=401)
+            return _refused(401, "Teams is not configured on this server")
+        header = request.headers.get("Authorization")
         if not self.anonymous:
-            problem = bearer_problem(request.headers.get("Authorization"), app_id=self.app_id)
+            problem = bearer_problem(header, app_id=self.app_id)
             if problem:
-                return web.json_response({"error": f"unauthorized: {problem}"}, status=401)
+                return _refused(401, f"unauthorized: {problem}")
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return _refused(415, "expected application/json")
         try:
-            response = await self.adapter.process(request, self.bot)
-        except web.HTTPException as e:  # 401, 415, 405 from the adapter
-            return web.json_response({"error": e.reason}, status=e.status)
+            body = json.loads(await request.read())
+            activity = Activity().deserialize(body)
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return _refused(400, "not a Bot Framework activity")
+        if not isinstance(body, dict) or not activity.type or activity.conversation is None:
+            return _refused(400, "not a Bot Framework activity")
+        try:
+            result = await self.auth.authenticate_request(activity, header or None)
         except PermissionError:
-            return web.json_response({"error": "unauthorized"}, status=401)
-        except (json.JSONDecodeError, KeyError, ValueError, TypeError):
-            return web.json_response({"error": "not a Bot Framework activity"}, status=400)
-        return response or web.Response(status=201)
+            return _refused(401, "unauthorized")
+        tenant = tenant_of(activity)
+        if not tenant:
+            log.info("activity without a tenant ignored")
+            return web.Response(status=200)
+        identity = result.claims_identity
+        key = f"teams:{tenant}:{activity.conversation.id}:{activity.id}" if activity.id else "teams:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        payload = {
+            "activity": body,
+            "claims": identity.claims,
+            "auth_type": identity.authentication_type,
+            "audience": result.audience,
+            "caller_id": result.caller_id,
+        }
+        owner = self.workers.owner if self.workers.has_room() else None
+        try:
+            claimed = await self.inbox.put(item=Incoming(key=key[:200], platform=PLATFORM, workspace=tenant, payload=payload), now=self.clock(), owner=owner, lease=self.workers.lease)
+        except Exception as e:  # the database is unreachable: Bot Framework retries a 5xx
+            log.warning("activity not stored (%s): refused for a retry", e)
+            return _refused(503, "unavailable, retry later")
+        if claimed is not None and owner is not None:
+            self.workers.hand(claimed)
+        return web.Response(status=200)
+
+    async def work(self, item: Claimed) -> None:
+        """The inbox handler for "teams": the stored activity through the adapter and the bot."""
+        payload = item.payload
+        identity = ClaimsIdentity(dict(payload.get("claims") or {}), True, payload.get("auth_type"))
+        result = AuthenticateRequestResult()
+        result.claims_identity = identity
+        result.audience = payload.get("audience")
+        result.caller_id = payload.get("caller_id")
+        result.connector_factory = self.auth.create_connector_factory(identity)
+        activity = Activity().deserialize(payload["activity"])
+
+        async def logic(turn_context: TurnContext) -> None:
+            turn_context.turn_state[REQUEST] = item.id
+            await self.bot.on_turn(turn_context)
+
+        await self.adapter.process_activity(result, activity, logic)
 
 
-def build(core: App, config: Config) -> Teams:
+def build(
+    config: Config, *, preflight: Preflight, references: TeamsReferences, inbox: Inbox, workers: Workers,
+    clock: Callable[[], datetime], wall_clock: Callable[[], datetime],
+) -> Teams:
     anonymous = config.teams_allow_anonymous and not config.microsoft_app_id
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(SdkSettings(config)))
-    references = TeamsReferences(engine=core.engine, store=core.store)
+    auth = ConfigurationBotFrameworkAuthentication(SdkSettings(config))
+    adapter = CloudAdapter(auth)
 
     async def on_error(turn_context: TurnContext, error: Exception) -> None:
         log.exception("Teams turn failed", exc_info=error)
@@ -102,9 +171,14 @@ def build(core: App, config: Config) -> Teams:
     adapter.on_turn_error = on_error
     return Teams(
         adapter=adapter,
-        bot=TeamsBot(core=core, references=references),
+        auth=auth,
+        bot=TeamsBot(preflight=preflight, references=references, clock=clock),
         references=references,
+        inbox=inbox,
+        workers=workers,
+        clock=wall_clock,
         app_id=config.microsoft_app_id or "",
         anonymous=anonymous,
         configured=bool(config.microsoft_app_id) or anonymous,
     )
+

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from conversations.answers import format_money
 from conversations.machine import Stage, State
-from conversations.messages import Reply, Tone
+from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
 from conversations.questions import BY_KEY, MAX_TEXT, QUESTIONS, TOTAL, Field, Kind, Question
 from conversations.reminders import Notice
@@ -22,6 +22,13 @@ _MARKDOWN = re.compile(r"([\\*_\[\]`#~|])")
 def escape(text: str) -> str:
     """User text shown literally: no markdown, no mentions."""
     return _MARKDOWN.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(reply: Reply) -> str:
+    """A reply as a Teams text message: the title in bold when a body follows, one paragraph per line."""
+    if not reply.body:
+        return escape(reply.title)
+    return "\n\n".join([f"**{escape(reply.title)}**", *(escape(line) for line in reply.body.splitlines() if line.strip())])
 
 
 def text(value: str, **style: Any) -> dict[str, Any]:
@@ -49,6 +56,11 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
 
 def submit(title: str, **data: Any) -> dict[str, Any]:
     return {"type": "Action.Submit", "title": clip(title, 60), "data": data}
+
+
+def press(action: Action, *, assessment_id: int | None) -> dict[str, Any]:
+    """A button that sends its typed action back."""
+    return submit(action.label, pf="act", **action.data(assessment_id=assessment_id))
 
 
 def who(person: Person | None) -> str:
@@ -85,21 +97,25 @@ def _input(q: Question, f: Field, current: Any) -> dict[str, Any]:
     return made
 
 
-def question_card(reply: Reply, *, assessment_id: int, current: Mapping[str, Any] | None) -> dict[str, Any]:
-    q = BY_KEY[reply.question or ""]
-    body = [text(escape(reply.title), weight="Bolder"), text(escape(q.text), size="Medium", weight="Bolder"), text(escape(q.help), isSubtle=True)]
+def answer_card(
+    q: Question, *, assessment_id: int, current: Mapping[str, Any] | None, title: str | None = None, actions: tuple[Action, ...] = ()
+) -> dict[str, Any]:
+    """A question with its inputs, filled with the current answer, and Save."""
+    body = [text(escape(title or f"Question {q.number} of {TOTAL}"), weight="Bolder")]
+    body += [text(escape(q.text), size="Medium", weight="Bolder"), text(escape(q.help), isSubtle=True)]
     body += [_input(q, f, (current or {}).get(f.key)) for f in q.fields]
-    actions = [submit("Save", pf="answer", a=assessment_id, q=q.key)]
-    actions += [submit(a.label, pf="cmd", a=assessment_id, c=a.command, q=q.key) for a in reply.actions]
-    return card(body, actions)
+    buttons = [submit("Save", pf="answer", a=assessment_id, q=q.key)] + [press(a, assessment_id=assessment_id) for a in actions]
+    return card(body, buttons)
+
+
+def question_card(reply: Reply, *, assessment_id: int, current: Mapping[str, Any] | None) -> dict[str, Any]:
+    return answer_card(BY_KEY[reply.question or ""], assessment_id=assessment_id, current=current, title=reply.title, actions=reply.actions)
 
 
 def saved_card(reply: Reply, *, assessment_id: int, by: Person) -> dict[str, Any]:
     q = BY_KEY[reply.question or ""]
     body = [text(f"✅ **{q.number}. {escape(q.title)}**: {escape(reply.body)}"), text(f"Answered by {who(by)}", isSubtle=True)]
-    actions = [submit("Change", pf="cmd", a=assessment_id, c=f"edit {q.number}")]
-    for action in reply.actions:
-        actions = [submit(action.label, pf="cmd", a=assessment_id, c=action.command)]
+    actions = [press(reply.actions[0] if reply.actions else Action("Change", Verb.EDIT, number=q.number), assessment_id=assessment_id)]
     return card(body, actions, mentions=(by,))
 
 
@@ -107,7 +123,7 @@ def note_card(reply: Reply, *, assessment_id: int | None) -> dict[str, Any]:
     body = [text(escape(reply.title), weight="Bolder" if reply.body else "Default")]
     if reply.body:
         body += [text(escape(chunk)) for chunk in chunks(reply.body, MAX_BLOCK)]
-    actions = [submit(a.label, pf="cmd", a=assessment_id, c=a.command) for a in reply.actions if not a.command.startswith("edit ")]
+    actions = [press(a, assessment_id=assessment_id) for a in reply.actions if a.verb is not Verb.EDIT]
     if reply.tone in (Tone.REVIEW, Tone.SUMMARY):
         body.append(
             {
@@ -141,9 +157,9 @@ def assessment_card(state: State, *, assessment_id: int) -> dict[str, Any]:
     if finished:
         body.append(text(escape(result.explanation()), isSubtle=True))
         body += [text(f"• **{w.number}. {escape(w.title)}**: {escape(w.recommendation)}") for w in result.weaknesses]
-    label, command = ("Reopen", "reopen") if finished else ("Continue", "resume")
+    action = Action("Reopen", Verb.REOPEN) if finished else Action("Continue", Verb.RESUME)
     people = tuple(p for p in (state.sponsor, state.owner) if p is not None)
-    return card(body, [submit(label, pf="cmd", a=assessment_id, c=command)], mentions=people)
+    return card(body, [press(action, assessment_id=assessment_id)], mentions=people)
 
 
 def gaps_card(*, assessment_id: int, gaps: tuple[str, ...], answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -162,13 +178,7 @@ def notice_card(notice: Notice) -> dict[str, Any]:
     body = [text(escape(notice.title), weight="Bolder")] + [text(escape(line)) for line in notice.lines]
     if notice.people:
         body.append(text("For " + ", ".join(who(p) for p in notice.people), isSubtle=True))
-    actions = []
-    if notice.assessment_id is not None:
-        for action in notice.actions:
-            if action.command == "fill":
-                actions.append(submit(action.label, pf="fill", a=notice.assessment_id))
-            else:
-                actions.append(submit(action.label, pf="cmd", a=notice.assessment_id, c=action.command))
+    actions = [press(a, assessment_id=notice.assessment_id) for a in notice.actions] if notice.assessment_id is not None else []
     return card(body, actions, mentions=notice.people)
 
 

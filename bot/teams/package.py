@@ -9,17 +9,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from conversations.prompts import USAGE
+
 VERSION = "1.0.0"
-COMMANDS = [
-    ("start", "Start the readiness check for a project: start Churn model"),
-    ("status", "Where this conversation's check stands"),
-    ("list", "Every check in this organisation"),
-    ("owner", "Name the production owner: owner @person"),
-    ("sponsor", "Name the sponsor: sponsor @person"),
-    ("snooze", "Pause this conversation's reminders: snooze 7"),
-    ("digest", "Preview your weekly sponsor digest"),
-    ("help", "What Preflight can do"),
-]
+# The bot's command menu in Teams: the same words and meanings as the help (Teams allows ten).
+COMMANDS = [(usage.split()[0], f"{meaning[0].upper()}{meaning[1:]}: {usage}") for usage, meaning in USAGE][:10]
 
 
 def png(size: int, *, rgba: tuple[int, int, int, int], border: tuple[int, int, int, int] | None = None) -> bytes:

@@ -14,8 +14,8 @@ from botbuilder.schema import ChannelAccount, ConversationParameters, Conversati
 
 from bot.teams import cards
 from bot.teams.bot import attachment
+from conversations.ports import TeamsReferences
 from conversations.reminders import Notice, Sent, Target
-from storage.teams_references import TeamsReferences
 
 log = logging.getLogger(__name__)
 MIN_INTERVAL = 1.0  # seconds between two sends to one conversation, well inside Teams' limits
@@ -45,7 +45,7 @@ class TeamsSender:
             found = await self.references.find(tenant=target.workspace, conversation_id=target.channel or "")
             if found is None:
                 return Sent(ok=False, permanent="no active Teams conversation to post in")
-        reference = ConversationReference().deserialize(found.reference)
+        reference = ConversationReference().deserialize(dict(found))
         return await self._deliver(reference, message, tenant=target.workspace)
 
     async def _deliver(self, reference: ConversationReference, message: Any, *, tenant: str) -> Sent:
@@ -88,10 +88,10 @@ class TeamsSender:
 
     async def _open_personal_chat(self, target: Target, message: Any) -> Sent:
         """A direct message to someone the bot has not chatted with: open the chat through any known conversation."""
-        base = await self.references.any_in_tenant(tenant=target.workspace)
+        base = await self.references.find(tenant=target.workspace)  # any active conversation in the tenant
         if base is None:
             return Sent(ok=False, permanent="no Teams conversation in this tenant to reach the person through")
-        reference = ConversationReference().deserialize(base.reference)
+        reference = ConversationReference().deserialize(dict(base))
         parameters = ConversationParameters(
             is_group=False,
             bot=reference.bot,

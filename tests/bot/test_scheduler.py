@@ -12,7 +12,9 @@ from bot.scheduler import MAX_ATTEMPTS, Scheduler
 from conversations import events
 from conversations.people import Person
 from conversations.reminders import Sent
+from conversations.ports import Incoming
 from conversations.service import Place
+from tests.conftest import handle
 
 UTC = timezone.utc
 MON = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday afternoon
@@ -65,15 +67,15 @@ def sender():
 
 @pytest.fixture
 def scheduler(core, sender):
-    return Scheduler(reminders=core.reminders, store=core.store, senders={"slack": sender})
+    return Scheduler(deliveries=core.repos.deliveries, workspaces=core.repos.workspaces, inbox=core.repos.inbox, senders={"slack": sender})
 
 
 async def finished(core, *, now=MON, project="Churn model", sponsor=SAM, answers=FULL, channel="C1"):
     place = Place(platform="slack", workspace="T1", channel=channel, thread="1700000000.000100")
-    assessment_id = (await core.assessments.start(place=place, project=project, by=ANA, now=now, sponsor=sponsor)).id
+    assessment_id = (await core.preflight.turns.start(place=place, project=project, by=ANA, now=now, sponsor=sponsor)).id
     for question, values in answers.items():
-        await core.assessments.handle(assessment_id=assessment_id, event=events.Submit(question=question, values=values, by=ANA), now=now)
-    await core.assessments.handle(assessment_id=assessment_id, event=events.Finish(by=ANA), now=now)
+        await handle(core, assessment_id=assessment_id, event=events.Submit(question=question, values=values, by=ANA), now=now)
+    await handle(core, assessment_id=assessment_id, event=events.Finish(by=ANA), now=now)
     return assessment_id
 
 
@@ -95,7 +97,7 @@ async def test_a_gap_nudge_goes_to_the_thread_once_at_ten(core, scheduler, sende
     for again in (WED_10, WED_10 + timedelta(minutes=5), WED_10 + timedelta(hours=7)):
         await scheduler.nudge_pass(now=again)
     assert len(sender.sent) == 1
-    (row,) = await core.reminders.outbox()
+    (row,) = await core.repos.deliveries.outbox()
     assert (row.key, row.status, row.assessment_id) == (f"gap:{aid}:2026-11-25", "sent", aid)
 
 
@@ -116,17 +118,17 @@ async def test_no_nudges_on_weekends_and_the_next_comes_two_business_days_later(
 async def test_naming_the_owner_stops_the_nudges(core, scheduler, sender):
     aid = await finished(core)
     await scheduler.nudge_pass(now=WED_10)
-    await core.assessments.handle(assessment_id=aid, event=events.SetOwner(person=DANA, by=ANA), now=WED_10 + timedelta(hours=1))
+    await handle(core, assessment_id=aid, event=events.SetOwner(person=DANA, by=ANA), now=WED_10 + timedelta(hours=1))
     for day in (27, 30):
         await scheduler.nudge_pass(now=datetime(2026, 11, day, 10, tzinfo=UTC))
     assert len(sender.sent) == 1
-    loaded = await core.store.load(assessment_id=aid)
+    loaded = await core.repos.assessments.load(assessment_id=aid)
     assert loaded.state.owner == DANA
 
 
 async def test_snoozed_assessments_wait(core, scheduler, sender):
     aid = await finished(core)
-    await core.assessments.handle(assessment_id=aid, event=events.Snooze(days=7, by=ANA), now=MON + timedelta(hours=1))
+    await handle(core, assessment_id=aid, event=events.Snooze(days=7, by=ANA), now=MON + timedelta(hours=1))
     for day in (25, 27, 30):
         await scheduler.nudge_pass(now=datetime(2026, 11, day, 10, tzinfo=UTC))
     assert sender.sent == []
@@ -148,22 +150,22 @@ async def test_the_sponsor_hears_after_three_unchanged_nudges(core, scheduler, s
 
 async def test_an_unfinished_assessment_gets_a_channel_reminder_to_carry_on(core, scheduler, sender):
     place = Place(platform="slack", workspace="T1", channel="C1", thread="1.0")
-    aid = (await core.assessments.start(place=place, project="Fraud model", by=ANA, now=MON)).id
-    await core.assessments.handle(assessment_id=aid, event=events.Submit(question="data", values={"choice": "ready"}, by=ANA), now=MON)
+    aid = (await core.preflight.turns.start(place=place, project="Fraud model", by=ANA, now=MON)).id
+    await handle(core, assessment_id=aid, event=events.Submit(question="data", values={"choice": "ready"}, by=ANA), now=MON)
     await scheduler.nudge_pass(now=MON + timedelta(hours=23))
     assert sender.sent == []
     await scheduler.nudge_pass(now=MON + timedelta(hours=24))
     (notice, target), = sender.sent
     assert notice.kind == "stalled" and notice.title == "Fraud model is waiting: 1 of 8 answered."
-    assert [a.command for a in notice.actions] == ["resume", "snooze 7"]
+    assert [a.words for a in notice.actions] == ["resume", "snooze 7"]
 
 
 async def test_two_passes_at_once_send_each_reminder_once(core, sender, scheduler):
     ids = [await finished(core, project=f"Project {i}", channel=f"C{i}") for i in range(30)]
-    other = Scheduler(reminders=core.reminders, store=core.store, senders={"slack": sender})
+    other = Scheduler(deliveries=core.repos.deliveries, workspaces=core.repos.workspaces, inbox=core.repos.inbox, senders={"slack": sender})
     await asyncio.gather(scheduler.nudge_pass(now=WED_10), other.nudge_pass(now=WED_10), scheduler.nudge_pass(now=WED_10))
     assert sorted(n.assessment_id for n, _ in sender.sent) == sorted(ids)
-    assert {r.status for r in await core.reminders.outbox()} == {"sent"}
+    assert {r.status for r in await core.repos.deliveries.outbox()} == {"sent"}
 
 
 async def test_a_failed_send_is_retried_with_backoff_and_then_marked(core, scheduler, sender):
@@ -171,12 +173,12 @@ async def test_a_failed_send_is_retried_with_backoff_and_then_marked(core, sched
     sender.answers = [Sent(ok=False, retry_after=120, error="ratelimited")]
     report = await scheduler.nudge_pass(now=WED_10)
     assert (report.sent, report.retrying) == (0, 1)
-    (row,) = await core.reminders.outbox()
+    (row,) = await core.repos.deliveries.outbox()
     assert (row.status, row.attempts, row.error, row.next_attempt_at) == ("pending", 1, "ratelimited", WED_10 + timedelta(seconds=120))
     await scheduler.deliver(now=WED_10 + timedelta(seconds=60))
     assert len(sender.sent) == 1  # not yet
     await scheduler.deliver(now=WED_10 + timedelta(seconds=121))
-    (row,) = await core.reminders.outbox()
+    (row,) = await core.repos.deliveries.outbox()
     assert (row.status, row.attempts, len(sender.sent)) == ("sent", 2, 2)
 
 
@@ -188,7 +190,7 @@ async def test_a_send_that_keeps_failing_is_given_up_on(core, scheduler, sender)
     for _ in range(MAX_ATTEMPTS + 2):
         now += timedelta(hours=2)
         await scheduler.deliver(now=now)
-    (row,) = await core.reminders.outbox()
+    (row,) = await core.repos.deliveries.outbox()
     assert row.status == "failed" and row.error == f"gave up after {MAX_ATTEMPTS} attempts: internal_error"
     assert len(sender.sent) == MAX_ATTEMPTS
 
@@ -199,7 +201,7 @@ async def test_a_permanent_failure_is_marked_with_its_reason_and_not_retried(cor
     report = await scheduler.nudge_pass(now=WED_10)
     assert report.failed == 1 and "not_in_channel" in report.errors[0]
     await scheduler.deliver(now=WED_10 + timedelta(days=1))
-    (row,) = await core.reminders.outbox()
+    (row,) = await core.repos.deliveries.outbox()
     assert (row.status, row.error, len(sender.sent)) == ("failed", "not_in_channel", 1)
 
 
@@ -238,7 +240,7 @@ async def test_the_digest_comes_monday_nine_in_the_sponsors_zone(core, scheduler
     assert churn.startswith("Churn model: 94% · Ready for production (new this week)")
     assert "Open gaps: no production owner (open 6 days)" in churn and "Next: name the production owner." in churn
     assert fraud.startswith("Fraud model: 100%") and "No blocking gaps" in fraud
-    (row,) = await core.reminders.outbox()
+    (row,) = await core.repos.deliveries.outbox()
     assert row.key.startswith("digest:") and row.key.endswith(":2026-W49")
 
 
@@ -246,7 +248,7 @@ async def test_the_next_digest_shows_the_change(core, scheduler, sender):
     aid = await finished(core)
     await scheduler.digest_pass(now=MON + timedelta(hours=1))
     await scheduler.digest_pass(now=datetime(2026, 11, 30, 9, tzinfo=UTC))
-    await core.assessments.handle(assessment_id=aid, event=events.SetOwner(person=DANA, by=ANA), now=datetime(2026, 12, 2, tzinfo=UTC))
+    await handle(core, assessment_id=aid, event=events.SetOwner(person=DANA, by=ANA), now=datetime(2026, 12, 2, tzinfo=UTC))
     await scheduler.digest_pass(now=datetime(2026, 12, 7, 9, tzinfo=UTC))
     first, second = (n for n, _ in sender.sent)
     assert "(new this week)" in first.lines[0]
@@ -259,15 +261,24 @@ async def test_a_missed_digest_goes_out_once_and_no_projects_means_no_digest(cor
     await scheduler.digest_pass(now=datetime(2026, 12, 16, 12, tzinfo=UTC))  # two Mondays missed
     await scheduler.digest_pass(now=datetime(2026, 12, 16, 13, tzinfo=UTC))
     assert kinds(sender) == ["digest"]
-    await core.assessments.handle(assessment_id=aid, event=events.SetSponsor(person=DANA, by=ANA), now=datetime(2026, 12, 17, tzinfo=UTC))
+    await handle(core, assessment_id=aid, event=events.SetSponsor(person=DANA, by=ANA), now=datetime(2026, 12, 17, tzinfo=UTC))
     await scheduler.digest_pass(now=datetime(2026, 12, 21, 9, tzinfo=UTC))  # Sam sponsors nothing now
     assert kinds(sender) == ["digest"]
 
 
-async def test_the_loop_runs_both_passes_and_forgets_old_delivery_keys(core, scheduler, sender):
+async def remembered(core, key: str, *, done_at: datetime) -> bool:
+    """Store a request and finish it at `done_at`; whether its key was new."""
+    inbox = core.repos.inbox
+    claimed = await inbox.put(item=Incoming(key=key, platform="slack", workspace="T1", payload={}), now=done_at, owner="w", lease=timedelta(minutes=1))
+    if claimed is not None:
+        await inbox.done(id=claimed.id, owner="w", now=done_at)
+    return claimed is not None
+
+
+async def test_the_loop_runs_both_passes_and_forgets_old_requests(core, scheduler, sender):
     await finished(core)
-    await core.store.claim(key="evt:old", now=WED_10 - timedelta(days=2))
-    await core.store.claim(key="evt:new", now=WED_10 - timedelta(minutes=1))
+    await remembered(core, "evt:old", done_at=WED_10 - timedelta(days=2))
+    await remembered(core, "evt:new", done_at=WED_10 - timedelta(minutes=1))
     stop = asyncio.Event()
     loop = asyncio.create_task(scheduler.run_forever(clock=lambda: WED_10, stop=stop, every=0.05))
     for _ in range(100):
@@ -277,5 +288,5 @@ async def test_the_loop_runs_both_passes_and_forgets_old_delivery_keys(core, sch
     stop.set()
     await asyncio.wait_for(loop, 5)
     assert kinds(sender) == ["gap"]
-    assert await core.store.claim(key="evt:old", now=WED_10) is True  # forgotten
-    assert await core.store.claim(key="evt:new", now=WED_10) is False  # still remembered
+    assert await remembered(core, "evt:old", done_at=WED_10) is True  # forgotten
+    assert await remembered(core, "evt:new", done_at=WED_10) is False  # still remembered

@@ -80,7 +80,7 @@ def test_eight_answers_lead_to_review_and_record_who_and_when(now, ana, bo):
     assert state.answers["use_case"].at == now + timedelta(minutes=7)
     review = result.replies[-1]
     assert review.tone is Tone.REVIEW and review.scorecard.percent == 100
-    assert [a.command for a in review.actions][:2] == ["finish", "edit 1"]
+    assert [a.words for a in review.actions][:2] == ["finish", "edit 1"]
 
 
 def test_finish_shows_score_level_gaps_and_next_steps(now, ana):
@@ -140,7 +140,7 @@ def test_an_roi_without_target_is_a_draft_that_asks_for_target_and_date(now, ana
     saved = result.replies[0]
     assert result.state.answers["roi"].values["statement"] == "Reduce churn"
     assert "Saved as a draft" in saved.body and "What is the target, and by when?" in saved.body
-    assert [a.command for a in saved.actions] == ["edit 3"]
+    assert [a.words for a in saved.actions] == ["edit 3"]
     assert result.state.current.key == "governance"
 
 

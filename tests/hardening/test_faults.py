@@ -35,7 +35,7 @@ async def test_a_slack_that_does_not_answer_in_time_is_explained_and_the_answer_
     await slow_slack.click(q1, "Legacy systems")
     said = (await slow_slack.api.wait_for("response_url"))[-1]["text"]
     assert said.startswith("Slack did not answer in time. Everything answered so far is saved.")
-    loaded = await slow_slack.core.store.load(assessment_id=1)
+    loaded = await slow_slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.answers["data"].values["choice"] == "legacy"
 
 
@@ -46,13 +46,13 @@ async def test_twenty_people_answering_the_same_question_at_once(slack):
     answers = await asyncio.gather(*(slack.click(q1, labels[i % 3], user=p) for i, p in enumerate(people)))
     assert {a.status for a in answers} == {200}
     for _ in range(200):  # the work after the acks
-        history = await slack.core.store.history(assessment_id=1)
+        history = await slack.core.repos.assessments.history(assessment_id=1)
         if len(history) >= 20:
             break
         await asyncio.sleep(0.05)
     await slack.api.settle(0.3)
-    loaded = await slack.core.store.load(assessment_id=1)
-    history = await slack.core.store.history(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
+    history = await slack.core.repos.assessments.history(assessment_id=1)
     assert len(history) == 20 and loaded.version == 21
     assert history[0].old_value is None
     for earlier, later in zip(history, history[1:]):
@@ -93,9 +93,8 @@ async def test_a_database_outage_is_explained_and_slacks_retry_is_handled_once(o
     await set_connections(url, allowed=False)
     try:
         answer = await slack.command("status")
-        assert answer.status == 200  # acknowledged: Slack does not retry commands
-        said = (await slack.api.wait_for("response_url"))[-1]["text"]
-        assert said == "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
+        assert answer.status == 200  # Slack does not retry commands: the acknowledgement itself says what happened
+        assert answer.text == "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
         event = {"type": "app_home_opened", "user": "UANA", "channel": "D1", "tab": "home"}
         refused = await slack.event(event, event_id="EvOutage")
         assert refused.status == 503
@@ -103,7 +102,7 @@ async def test_a_database_outage_is_explained_and_slacks_retry_is_handled_once(o
         await set_connections(url, allowed=True)
     assert (await slack.event(event, event_id="EvOutage", retry=1)).status == 200
     assert (await slack.event(event, event_id="EvOutage", retry=2)).status == 200
-    await slack.api.settle(0.3)
+    await slack.core.workers.drain()
     assert slack.api.count("views.publish") == 1
 
 
@@ -133,7 +132,7 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
         return {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "UANA", "name": "ana", "team_id": "T1"},
                 "trigger_id": f"t-{n}", "container": {"message_ts": "1.0", "channel_id": "C1"}, "channel": {"id": "C1"},
                 "response_url": f"{api.base}/respond/{n}",
-                "actions": [{"type": "button", "action_id": "pf_choice_0", "block_id": "b", "value": f'{{"a":1,"q":"{question}","v":"{value}"}}'}]}
+                "actions": [{"type": "button", "action_id": "pf_choice_0", "block_id": "b", "value": f'{{"a":1,"v":"choose","q":"{question}","c":"{value}"}}'}]}
 
     process = await boot()
     async with aiohttp.ClientSession() as http:
@@ -153,7 +152,7 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
     process = await boot()
     try:
         async with aiohttp.ClientSession() as http:
-            await post(http, click(3, "roi", "x") | {"actions": [{"type": "button", "action_id": "pf_cmd_skip", "block_id": "b", "value": '{"a":1,"c":"skip","q":"roi"}'}]})
+            await post(http, click(3, "roi", "x") | {"actions": [{"type": "button", "action_id": "pf_cmd_skip", "block_id": "b", "value": '{"a":1,"v":"skip","q":"roi"}'}]})
             await api.wait_for("chat.postMessage", 6)
     finally:
         process.send_signal(signal.SIGTERM)

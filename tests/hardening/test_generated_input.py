@@ -48,12 +48,12 @@ async def other_workspace(slack):
     """An assessment in workspace T2 that nothing below may change."""
     await slack.command("start Theirs", team="T2", channel="C-T2")
     await slack.api.wait_for("chat.postMessage", 3)
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     return loaded.version
 
 
 async def assert_nothing_leaked(slack, version):
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.version == version and loaded.state.answers == {}
     for method, params in slack.api.calls:
         assert "Traceback" not in json.dumps(params)
@@ -120,7 +120,7 @@ async def test_truncated_oversized_and_garbage_bodies(slack):
 
 async def test_arbitrary_teams_activities(teams):
     await teams.say("start Theirs", tenant="TENANT-B", conversation="19:b@thread.tacv2")
-    before = await teams.core.store.load(assessment_id=1)
+    before = await teams.core.repos.assessments.load(assessment_id=1)
 
     for example in generated(extra=st.dictionaries(st.sampled_from(["type", "text", "value", "conversation", "from", "entities", "channelData", "replyToId", "action"]), anything, max_size=5)):
         extra = _unpack(example, 'extra')
@@ -128,7 +128,7 @@ async def test_arbitrary_teams_activities(teams):
         async with teams.http.post(teams.url + "/api/messages", json=activity) as r:
             assert r.status < 500
 
-    after = await teams.core.store.load(assessment_id=1)
+    after = await teams.core.repos.assessments.load(assessment_id=1)
     assert after.version == before.version and after.state.answers == {}
     for _, _, sent in teams.connector.calls:
         assert "Traceback" not in json.dumps(sent)

@@ -20,9 +20,9 @@ FORMS = {
 async def wait_for_assessment(slack, team, channel, timeout=10):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = await slack.core.store.latest_in_channel(platform="slack", workspace=team, channel=channel)
+        found = await slack.core.repos.assessments.latest_in_channel(platform="slack", workspace=team, channel=channel)
         if found is not None:
-            loaded = await slack.core.store.load(assessment_id=found)
+            loaded = await slack.core.repos.assessments.load(assessment_id=found)
             if loaded.place.thread:
                 return found
         await asyncio.sleep(0.05)
@@ -32,7 +32,7 @@ async def wait_for_assessment(slack, team, channel, timeout=10):
 async def wait_for_stage(slack, aid, stage, timeout=20):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        loaded = await slack.core.store.load(assessment_id=aid)
+        loaded = await slack.core.repos.assessments.load(assessment_id=aid)
         if loaded.state.stage.value == stage:
             return
         await asyncio.sleep(0.05)
@@ -46,14 +46,14 @@ async def one_assessment(slack, team, n):
     message = {"ts": "1.0", "channel": channel}
     for q in BY_KEY.values():
         if q.key in CHOICES:
-            block = {"type": "actions", "block_id": f"q:{q.key}", "elements": [{"type": "button", "action_id": "pf_choice_0", "text": {"type": "plain_text", "text": "pick"}, "value": json.dumps({"a": aid, "q": q.key, "v": CHOICES[q.key]})}]}
+            block = {"type": "actions", "block_id": f"q:{q.key}", "elements": [{"type": "button", "action_id": "pf_choice_0", "text": {"type": "plain_text", "text": "pick"}, "value": json.dumps({"a": aid, "v": "choose", "q": q.key, "c": CHOICES[q.key]})}]}
             answer = await slack.click({**message, "blocks": [block]}, "pick", user=user, team=team)
         else:
             view = forms.modal(q, current=None, metadata={"a": aid, "q": q.key, "m": None})
             answer = await slack.submit(view, FORMS[q.key], user=user, team=team, view_id=f"V{team}{n}{q.key}")
         assert answer.status == 200, answer.text
     await wait_for_stage(slack, aid, "review")  # a person presses Finish on the review once it is posted
-    finish = {"type": "actions", "elements": [{"type": "button", "action_id": "pf_cmd_finish", "text": {"type": "plain_text", "text": "Finish"}, "value": json.dumps({"a": aid, "c": "finish"})}]}
+    finish = {"type": "actions", "elements": [{"type": "button", "action_id": "pf_cmd_finish", "text": {"type": "plain_text", "text": "Finish"}, "value": json.dumps({"a": aid, "v": "finish"})}]}
     assert (await slack.click({**message, "blocks": [finish]}, "Finish", user=user, team=team)).status == 200
     await wait_for_stage(slack, aid, "finished")
     return team, aid
@@ -65,12 +65,12 @@ async def test_several_workspaces_at_once_all_end_complete_and_correct(slack):
     await slack.api.settle(0.3)
     assert time.monotonic() - started < 60
     for team, aid in done:
-        loaded = await slack.core.store.load(assessment_id=aid, workspace=team)
+        loaded = await slack.core.repos.assessments.load(assessment_id=aid, workspace=team)
         assert loaded is not None, (team, aid)
         state = loaded.state
         assert state.stage.value == "finished" and len(state.answers) == 8
         assert state.answers["ownership"].values["budget"] == {"amount": 50000, "currency": "EUR"}
-        assert len(await slack.core.store.history(assessment_id=aid)) == 8
+        assert len(await slack.core.repos.assessments.history(assessment_id=aid)) == 8
     for team in WORKSPACES:
-        listed = await slack.core.store.listing(platform="slack", workspace=team)
+        listed = await slack.core.repos.assessments.listing(platform="slack", workspace=team)
         assert len(listed) == PER_WORKSPACE and {i.percent for i in listed} == {81}

@@ -16,8 +16,6 @@ from slack_sdk.signature import SignatureVerifier
 from bot.bootstrap import App, bootstrap
 from bot.config import Config
 from bot.server import routes
-from bot.slack.app import build
-from bot.slack.handoff import Handoff
 from storage.engine import database_url
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import NOW
@@ -217,17 +215,13 @@ async def slack(tmp_path, api):
         yield harness
 
 
-async def run_server(config: Config, api: FakeSlack, clock=lambda: NOW, handoff: Handoff | None = None):
-    """The web side in this process; the work after each ack here too, or in the worker behind `handoff`."""
-    core = await bootstrap(config, clock=clock)
-    bolt = build(core, config, handoff=handoff)
-    if handoff is not None:
-        await handoff.start()
-    runner, url = await listen(routes(core, slack=bolt, handoff=handoff))
+async def run_server(config: Config, api: FakeSlack, clock=lambda: NOW):
+    """Preflight on loopback: the HTTP server and the inbox's workers in this process, as `preflight serve` runs them."""
+    core = await bootstrap(config, clock=clock, poll=0.05)
+    await core.start(scheduler=False)
+    runner, url = await listen(routes(core))
     async with aiohttp.ClientSession() as http:
         yield Slack(url=url, api=api, core=core, http=http)
-    await api.settle(0.1)
+        await core.workers.drain()
     await runner.cleanup()
-    if handoff is not None:
-        await handoff.close()
     await core.close()

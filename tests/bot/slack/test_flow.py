@@ -6,6 +6,7 @@ import json
 from sqlmodel import select
 
 from storage.tables import Answer, AnswerChange, Assessment
+from tests.conftest import session_of
 from tests.bot.slack.conftest import text_of
 
 BO = {"id": "UBO", "name": "bo"}
@@ -50,7 +51,7 @@ async def test_start_posts_a_card_and_asks_question_one_in_its_thread(slack):
     assert "Question 1 of 8" in text_of(first)
     labels = [e["text"]["text"] for b in first["blocks"] for e in b.get("elements", []) if e.get("type") == "button"]
     assert labels == ["Built for AI workloads (real-time inference, volume)", "Partly, workarounds planned", "Legacy systems", "Add details…", "Skip"]
-    async with slack.core.store.session() as session:
+    async with session_of(slack.core) as session:
         row = (await session.exec(select(Assessment))).one()
     assert (row.project, row.channel, row.thread, row.platform) == ("Churn model", "C1", card["_ts"], "slack")
 
@@ -102,7 +103,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
     assert "finished" in card_text and "94% · Ready for production" in card_text
     assert "<@UDANA>" in card_text and "Blocking gaps:* none" in card_text
 
-    async with slack.core.store.session() as session:
+    async with session_of(slack.core) as session:
         row = (await session.exec(select(Assessment))).one()
         answers = {a.question: a for a in (await session.exec(select(Answer))).all()}
         history = (await session.exec(select(AnswerChange))).all()
@@ -110,7 +111,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
     assert answers["ownership"].value == {"owner": {"id": "UDANA", "name": "UDANA"}, "budget": {"amount": 120000, "currency": "EUR"}, "time": "20% of one engineer"}
     assert answers["roi"].value["by_when"] == "2099-06-30"
     assert len(history) == 8
-    loaded = await slack.core.store.load(assessment_id=row.id)
+    loaded = await slack.core.repos.assessments.load(assessment_id=row.id)
     assert loaded.state.answers["process"].by.id == "UBO" and loaded.state.answers["data"].by.id == "UANA"
 
 
@@ -132,13 +133,13 @@ async def test_a_stale_skip_button_does_not_skip_the_next_question(slack):
     await slack.api.wait_for("chat.postMessage", 4)
     await slack.click(q1, "Skip", user=BO)  # the same old message, pressed late
     await slack.api.settle(0.2)
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.skipped == frozenset() and loaded.state.current.key == "process"
 
 
 async def test_form_errors_come_back_in_the_modal_and_nothing_is_saved(slack):
     await started(slack)
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     message = slack.last("Question 1 of 8")
     await slack.click(message, "Skip")
     await slack.api.wait_for("chat.postMessage", 4)
@@ -148,11 +149,11 @@ async def test_form_errors_come_back_in_the_modal_and_nothing_is_saved(slack):
     answer = await slack.submit(view, {"statement": "Cut churn", "target": "much lower", "by_when": None})
     assert answer.status == 200
     assert answer.json() == {"response_action": "errors", "errors": {"target": "Target: a target needs a number to be measurable, e.g. 'below 4% a month' (you wrote 'much lower')."}}
-    assert "roi" not in (await slack.core.store.load(assessment_id=1)).state.answers
+    assert "roi" not in (await slack.core.repos.assessments.load(assessment_id=1)).state.answers
     fixed = await slack.submit(view, {"statement": "Cut churn", "target": "below 4%", "by_when": "2099-01-31"})
     assert fixed.status == 200 and fixed.text == ""
     await slack.api.settle(0.2)
-    assert (await slack.core.store.load(assessment_id=1)).state.answers["roi"].values["target"] == "below 4%"
+    assert (await slack.core.repos.assessments.load(assessment_id=1)).state.answers["roi"].values["target"] == "below 4%"
     assert loaded is not None
 
 
@@ -188,9 +189,9 @@ async def test_status_list_and_help(slack):
     assert "Readiness checks in this workspace (2)" in listed and "Churn model" in listed and "Fraud model" in listed
     for text in ("help", "", "frobnicate", "start"):
         answer = await slack.command(text)
-        assert answer.status == 200 and "/readiness start &lt;project&gt;" not in answer.text
-        assert "`/readiness start <project>`" in answer.text
-    assert "I don't know `/readiness frobnicate`" in (await slack.command("frobnicate")).text
+        assert answer.status == 200 and "/readiness start <project>" not in answer.text  # escaped once for mrkdwn
+        assert "/readiness start &lt;project&gt;" in answer.text
+    assert "I don't know '/readiness frobnicate'" in (await slack.command("frobnicate")).text
     assert "Name the project" in (await slack.command("start")).text
     assert "at most 80 characters" in (await slack.command("start " + "x" * 200)).text
 
@@ -198,7 +199,7 @@ async def test_status_list_and_help(slack):
 async def test_status_in_a_channel_without_an_assessment(slack):
     await slack.command("status", channel="C-EMPTY")
     said = (await slack.api.wait_for("response_url"))[-1]["text"]
-    assert "There is no readiness check in this channel yet" in said
+    assert "There is no readiness check in this conversation yet" in said
 
 
 async def test_owner_and_sponsor_commands_update_the_card(slack):
@@ -212,7 +213,7 @@ async def test_owner_and_sponsor_commands_update_the_card(slack):
     assert "*Production owner*\n<@UDANA>" in card and "*Sponsor*\n<@USAM>" in card
     assert slack.last("is now the production owner")["thread_ts"] == slack.messages()[0]["ts"]
     assert "dana is now the production owner of Churn model." in text_of(slack.last("is now the production owner"))
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.owner.id == "UDANA" and loaded.state.sponsor.id == "USAM"
     answer = await slack.command("owner dana")
     assert "Name the person with @" in answer.text

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from conversations import events
 from conversations.people import Person
 from conversations.schedule import Settings
+from tests.conftest import handle
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form
 from tests.bot.test_scheduler import FULL
@@ -20,14 +21,14 @@ ANSWERS = FULL  # finished, everything in place but the production owner
 
 
 async def finished_without_owner(slack):
-    await slack.core.store.save_settings(platform="slack", workspace="T1", settings=Settings(tz="Europe/Berlin"), now=slack.core.clock())
+    await slack.core.repos.workspaces.save_settings(platform="slack", workspace="T1", settings=Settings(tz="Europe/Berlin"), now=slack.core.clock())
     await slack.command("start Churn model")
     await slack.api.wait_for("chat.postMessage", 3)
     await slack.command("sponsor <@USAM|sam>")
     await slack.api.wait_for("chat.postMessage", 4)
     for question, values in ANSWERS.items():
-        await slack.core.assessments.handle(assessment_id=1, event=events.Submit(question=question, values=values, by=ANA), now=slack.core.clock())
-    await slack.core.assessments.handle(assessment_id=1, event=events.Finish(by=ANA), now=slack.core.clock())
+        await handle(slack.core, assessment_id=1, event=events.Submit(question=question, values=values, by=ANA), now=slack.core.clock())
+    await handle(slack.core, assessment_id=1, event=events.Finish(by=ANA), now=slack.core.clock())
     await slack.api.settle(0.1)
     return slack.messages()[0]  # the card, whose thread the reminders go to
 
@@ -38,7 +39,7 @@ def reminders(slack):
 
 async def test_a_missing_owner_is_nudged_at_ten_local_on_working_days_until_it_is_filled_in(slack):
     card = await finished_without_owner(slack)
-    scheduler = slack.core.scheduler()
+    scheduler = slack.core.scheduler
     wednesday = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)
     await scheduler.nudge_pass(now=wednesday - timedelta(minutes=1))
     assert reminders(slack) == []
@@ -56,7 +57,7 @@ async def test_a_missing_owner_is_nudged_at_ten_local_on_working_days_until_it_i
     answer = await slack.submit(view, {"ownership.owner": "UDANA"})
     assert answer.status == 200 and answer.text == ""
     await slack.api.settle(0.2)
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.owner.id == "UDANA" and loaded.state.answers["ownership"].values["budget"]["amount"] == 100000
     for day in (30, 1, 2):
         month = 11 if day == 30 else 12
@@ -66,7 +67,7 @@ async def test_a_missing_owner_is_nudged_at_ten_local_on_working_days_until_it_i
 
 async def test_snooze_from_the_reminder_and_from_the_command(slack):
     await finished_without_owner(slack)
-    scheduler = slack.core.scheduler()
+    scheduler = slack.core.scheduler
     await scheduler.nudge_pass(now=datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN))
     (nudge,) = reminders(slack)
     await slack.click(nudge, "Snooze a week")
@@ -85,7 +86,7 @@ async def test_snooze_from_the_reminder_and_from_the_command(slack):
 async def test_the_sponsor_gets_the_monday_digest_at_nine_in_their_zone(slack):
     slack.api.users["USAM"] = {"tz": "America/New_York"}
     await finished_without_owner(slack)
-    scheduler = slack.core.scheduler()
+    scheduler = slack.core.scheduler
     await scheduler.digest_pass(now=slack.core.clock())  # the new sponsor's first slot is set
     monday_nine_new_york = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # the same Monday: 09:00 in New York is still ahead
     await scheduler.digest_pass(now=monday_nine_new_york - timedelta(minutes=1))
@@ -104,19 +105,19 @@ async def test_the_digest_preview_command(slack):
     await finished_without_owner(slack)
     await slack.command("digest", user={"id": "USAM", "name": "sam"})
     said = (await slack.api.wait_for("response_url"))[-1]["text"]
-    assert said.startswith("Your weekly AI readiness digest: 1 project")
+    assert said.startswith("*Your weekly AI readiness digest: 1 project")
     await slack.command("digest", user={"id": "UNOBODY", "name": "x"})
     assert "You sponsor no readiness checks yet" in (await slack.api.wait_for("response_url", 2))[-1]["text"]
 
 
 async def test_a_channel_the_bot_left_is_marked_and_not_retried(slack):
     await finished_without_owner(slack)
-    scheduler = slack.core.scheduler()
+    scheduler = slack.core.scheduler
     slack.api.fail("chat.postMessage", "not_in_channel")
     report = await scheduler.nudge_pass(now=datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN))
     assert report.failed == 1
     await scheduler.deliver(now=datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN))
-    (row,) = await slack.core.reminders.outbox()
+    (row,) = await slack.core.repos.deliveries.outbox()
     assert (row.status, row.error) == ("failed", "not_in_channel")
 
 
@@ -134,7 +135,7 @@ async def test_settings_are_for_admins_and_are_checked(slack):
     answer = await slack.submit(view, {**values, "tz": "Asia/Tokyo", "nudge_at": "11:30"})
     assert answer.status == 200 and answer.text == ""
     await slack.api.settle(0.2)
-    saved = await slack.core.store.settings(platform="slack", workspace="T1")
+    saved = await slack.core.repos.workspaces.settings(platform="slack", workspace="T1")
     assert (saved.tz, saved.nudge_every, saved.nudge_at.isoformat(), saved.work_end.isoformat()) == ("Asia/Tokyo", 1, "11:30:00", "17:00:00")
 
 

@@ -12,6 +12,7 @@ from bot.slack.blocks import MAX_BLOCKS, MAX_TEXT
 from conversations import events
 from conversations.people import Person
 from storage.tables import Answer, Assessment
+from tests.conftest import session_of, handle
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form, started
 from tests.trees import dicts_in
@@ -40,17 +41,7 @@ async def test_unsigned_or_badly_signed_requests_get_401_and_do_nothing(slack, h
     assert answer.status == 401
     await slack.api.settle(0.1)
     assert slack.api.count("chat.postMessage") == 0
-    assert await slack.core.store.listing(platform="slack", workspace="T1") == []
-
-
-async def test_a_request_marked_as_work_for_the_worker_is_refused(slack):
-    # Bolt runs a request carrying these headers as lazy work only; only the worker's own input may.
-    headers = {"x-slack-bolt-lazy-only": "1", "x-slack-bolt-lazy-function-name": "work"}
-    answer = await slack.command("start Churn model", headers=headers)
-    assert answer.status == 400
-    await slack.api.settle(0.1)
-    assert slack.api.count("chat.postMessage") == 0
-    assert await slack.core.store.listing(platform="slack", workspace="T1") == []
+    assert await slack.core.repos.assessments.listing(platform="slack", workspace="T1") == []
 
 
 async def test_a_signed_request_is_accepted(slack):
@@ -63,7 +54,7 @@ async def test_a_replayed_slash_command_starts_one_assessment(slack):
     for _ in range(3):
         await slack.command("start Churn model", trigger="same-trigger")
     await slack.api.settle(0.3)
-    assert len(await slack.core.store.listing(platform="slack", workspace="T1")) == 1
+    assert len(await slack.core.repos.assessments.listing(platform="slack", workspace="T1")) == 1
     assert slack.api.count("chat.postMessage") == 3
 
 
@@ -72,7 +63,7 @@ async def test_a_replayed_click_answers_once(slack):
     for _ in range(3):
         await slack.click(q1, "Legacy systems", trigger="click-1")
     await slack.api.settle(0.3)
-    assert len(await slack.core.store.history(assessment_id=1)) == 1
+    assert len(await slack.core.repos.assessments.history(assessment_id=1)) == 1
     assert slack.api.count("chat.postMessage") == 4  # card, intro, question 1, question 2
 
 
@@ -83,7 +74,7 @@ async def test_a_replayed_form_submission_saves_once(slack):
         answer = await slack.submit(view, {"choice": "partly", "notes": "nightly batch"})
         assert answer.status == 200
     await slack.api.settle(0.3)
-    assert len(await slack.core.store.history(assessment_id=1)) == 1
+    assert len(await slack.core.repos.assessments.history(assessment_id=1)) == 1
     assert slack.api.count("chat.postMessage") == 4
 
 
@@ -124,12 +115,12 @@ async def test_another_workspace_cannot_read_or_change_an_assessment(slack):
     assert answer.json()["response_action"] == "errors"
     await slack.command("status", team="T2")
     status = (await slack.api.wait_for("response_url", 2))[-1]["text"]
-    assert "no readiness check in this channel" in status
+    assert "no readiness check in this conversation" in status
     forged = dict(q1)
     forged["blocks"] = json.loads(json.dumps(q1["blocks"]).replace('\\"a\\":1', '\\"a\\":\\"1 OR 1=1\\"'))
     await slack.click(forged, "Legacy systems")
     await slack.api.wait_for("response_url", 3)
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.answers == {} and loaded.version == 1
 
 
@@ -143,9 +134,9 @@ async def test_user_text_is_escaped_before_it_is_echoed(slack):
     echoed = "\n".join(mrkdwn_of(m) for m in slack.messages())
     assert "&lt;!here&gt; &lt;@UBOSS&gt; &amp; &lt;https://evil|click&gt;" in echoed
     assert "<!here>" not in echoed and "<!channel>" not in echoed and "<@UBOSS>" not in echoed
-    assert "&lt;!channel&gt; &amp; &lt;@UBOSS&gt; churn" in echoed
+    assert "&lt;!channel&gt; &amp; @UBOSS churn" in echoed  # a mention in a name is kept as the person wrote it
     # Headers are plain_text, which Slack never parses for mentions: the name shows as typed.
-    assert slack.messages()[0]["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "AI readiness: <!channel> & <@UBOSS> churn"}}
+    assert slack.messages()[0]["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "AI readiness: <!channel> & @UBOSS churn"}}
 
 
 def mrkdwn_of(message):
@@ -169,7 +160,7 @@ async def test_messages_stay_within_block_kit_limits_however_long_the_answers(sl
         ("use_case", {"choice": "mixed", "problem": long}),
     ]:
         submit = events.Submit(question=q, values=values, by=Person("ana", "UANA"))
-        await slack.core.assessments.handle(assessment_id=1, event=submit, now=slack.core.clock())
+        await handle(slack.core, assessment_id=1, event=submit, now=slack.core.clock())
     await slack.click(slack.last("Question 1 of 8"), "Partly, workarounds planned")
     await slack.api.settle(0.3)
     review = slack.last("Review · ")
@@ -192,7 +183,7 @@ async def test_not_in_channel_on_start_is_explained_and_leaves_nothing_behind(sl
     said = (await slack.api.wait_for("response_url"))[-1]
     assert said["response_type"] == "ephemeral"
     assert said["text"].startswith("I could not start the check here. I'm not a member of this channel. Invite me with /invite @Preflight")
-    assert await slack.core.store.listing(platform="slack", workspace="T1") == []
+    assert await slack.core.repos.assessments.listing(platform="slack", workspace="T1") == []
 
 
 async def test_ratelimited_posts_wait_for_retry_after_and_go_through(slack):
@@ -220,7 +211,7 @@ async def test_web_api_errors_after_an_answer_are_explained_and_the_answer_is_ke
     await slack.click(q1, "Legacy systems")
     said = (await slack.api.wait_for("response_url"))[-1]
     assert says in said["text"] and "Everything answered so far is saved." in said["text"]
-    loaded = await slack.core.store.load(assessment_id=1)
+    loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.answers["data"].values["choice"] == "legacy"
 
 
@@ -230,15 +221,15 @@ async def test_uninstall_deletes_that_workspace_and_nothing_else(slack):
     await slack.api.wait_for("chat.postMessage", 6)
     await slack.event({"type": "app_uninstalled"}, event_id="EvGone", team="T2")
     await slack.api.settle(0.3)
-    assert await slack.core.store.listing(platform="slack", workspace="T2") == []
-    assert [i.project for i in await slack.core.store.listing(platform="slack", workspace="T1")] == ["Churn model"]
+    assert await slack.core.repos.assessments.listing(platform="slack", workspace="T2") == []
+    assert [i.project for i in await slack.core.repos.assessments.listing(platform="slack", workspace="T1")] == ["Churn model"]
     await slack.event({"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, event_id="EvRevoked", team="T1")
     await slack.api.settle(0.3)
-    async with slack.core.store.session() as session:
+    async with session_of(slack.core) as session:
         assert (await session.exec(select(Assessment))).all() == []
         assert (await session.exec(select(Answer))).all() == []
 
 
 async def test_healthz(slack):
     async with slack.http.get(slack.url + "/healthz") as response:
-        assert response.status == 200 and await response.json() == {"status": "ok", "database": "ok"}
+        assert response.status == 200 and await response.json() == {"status": "ok", "database": "ok", "workers": "running"}

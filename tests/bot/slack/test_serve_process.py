@@ -1,4 +1,4 @@
-"""`preflight serve` as a real process: signed requests in, Web API calls out."""
+"""`preflight serve` (and `preflight worker` beside `serve --no-workers`) as real processes: signed requests in, Web API calls out."""
 
 import asyncio
 import signal
@@ -17,14 +17,20 @@ from tests.loopback import environment, free_port, until_healthy
 PREFLIGHT = Path(sys.executable).parent / "preflight"
 
 
-@pytest.mark.parametrize("mode", [[], ["--single-process"]], ids=["with a worker", "single process"])
-async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, mode):
+async def stopped(process: asyncio.subprocess.Process) -> tuple[str, str]:
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err.decode()
+    return out.decode(), err.decode()
+
+
+@pytest.mark.parametrize("separate", [False, True], ids=["serve", "serve --no-workers and worker"])
+async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, separate):
     port = free_port()
     env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
-    process = await asyncio.create_subprocess_exec(
-        str(PREFLIGHT), "serve", "--port", str(port), *mode, env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
+    run = dict(env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(str(PREFLIGHT), "serve", "--port", str(port), *(["--no-workers"] if separate else []), **run)
+    worker = await asyncio.create_subprocess_exec(str(PREFLIGHT), "worker", **run) if separate else None
     base = f"http://127.0.0.1:{port}"
     try:
         await until_healthy(base)
@@ -37,8 +43,10 @@ async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, mode):
             posts = await api.wait_for("chat.postMessage", 3)
             assert posts[0]["_token"] == "xoxb-1"
     finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 20)
-    assert process.returncode == 0, err.decode()
-    assert f"listening on http://0.0.0.0:{port}" in out.decode()
-    assert ("worker process" in out.decode()) == (not mode)
+        out, _ = await stopped(process)
+        if worker is not None:
+            worker_out, _ = await stopped(worker)
+    assert f"listening on http://0.0.0.0:{port}" in out
+    assert ("run 'preflight worker'" in out) == separate
+    if worker is not None:
+        assert "Working on acknowledged requests and sending reminders." in worker_out

@@ -1,7 +1,7 @@
 """Socket Mode: the same listeners, reached over a WebSocket instead of HTTP."""
 
 from bot.bootstrap import bootstrap
-from bot.slack.app import build, connect_socket_mode
+from bot.slack.app import connect_socket_mode
 from tests.bot.slack.conftest import slack_config, text_of
 from tests.conftest import NOW
 
@@ -10,7 +10,8 @@ async def test_a_slash_command_over_socket_mode_is_acked_and_answered(tmp_path, 
     config = slack_config(tmp_path, api, SLACK_APP_TOKEN="xapp-test", SLACK_SIGNING_SECRET="")
     config.check()
     core = await bootstrap(config, clock=lambda: NOW)
-    handler = await connect_socket_mode(build(core, config), app_token="xapp-test")
+    await core.start(scheduler=False)
+    handler = await connect_socket_mode(core.slack, app_token="xapp-test")
     try:
         await api.wait_for("socket.connected")
         assert api.of("apps.connections.open")[0]["_token"] == "xapp-test"

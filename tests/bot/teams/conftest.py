@@ -52,8 +52,11 @@ class Teams:
         return activity
 
     async def post(self, activity: dict[str, Any], *, headers: dict[str, str] | None = None) -> int:
+        """Send an activity as Bot Framework does, then wait until Preflight has worked on it."""
         async with self.http.post(self.url + "/api/messages", json=activity, headers=headers or {}) as response:
-            return response.status
+            status = response.status
+        await self.core.workers.drain()
+        return status
 
     async def say(self, text: str, **kw: Any) -> int:
         return await self.post(self.activity(text=text, **kw))
@@ -65,8 +68,9 @@ class Teams:
 
 
 async def run_teams(config: Config, connector: FakeConnector):
-    core = await bootstrap(config, clock=lambda: NOW)
-    runner, url = await listen(routes(core, slack=None, teams=core.teams()))
+    core = await bootstrap(config, clock=lambda: NOW, poll=0.05)
+    await core.start(scheduler=False)
+    runner, url = await listen(routes(core))
     async with aiohttp.ClientSession() as http:
         yield Teams(url=url, connector=connector, core=core, http=http)
     await runner.cleanup()

@@ -48,7 +48,7 @@ def token(audience: str) -> str:
 async def test_requests_that_are_not_for_this_bot_get_401(secured, headers):
     status = await secured.post(secured.activity(text="start Churn model"), headers=headers)
     assert status == 401
-    assert await secured.core.store.listing(platform="teams", workspace="TENANT-A") == []
+    assert await secured.core.repos.assessments.listing(platform="teams", workspace="TENANT-A") == []
     assert secured.connector.calls == []
 
 

@@ -14,7 +14,7 @@ async def test_start_posts_the_assessment_card_and_question_one(teams):
     assert "Question 1 of 8" in card_text(cards[-1])
     inputs = [b for b in cards[-1]["body"] if b["type"].startswith("Input.")]
     assert [i["id"] for i in inputs] == ["data.choice", "data.notes"]
-    loaded = await teams.core.store.load(assessment_id=1)
+    loaded = await teams.core.repos.assessments.load(assessment_id=1)
     assert loaded.place.platform == "teams" and loaded.place.workspace == "TENANT-A" and loaded.place.channel == CHANNEL
     assert loaded.place.thread == cards[0]["_id"]
 
@@ -54,11 +54,11 @@ async def test_a_whole_assessment_on_the_cards_the_bot_sent(teams):
     final_card = [u for u in updates if u["_id"] == teams.connector.cards()[0]["_id"]][-1]["attachments"][0]["content"]
     assert "finished" in card_text(final_card)
 
-    loaded = await teams.core.store.load(assessment_id=1)
+    loaded = await teams.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.stage.value == "finished" and len(loaded.state.answers) == 8
     assert loaded.state.answers["ownership"].values["budget"] == {"amount": 120000, "currency": "EUR"}
     assert loaded.state.answers["data"].by.id == "29:ana"
-    assert len(await teams.core.store.history(assessment_id=1)) == 8
+    assert len(await teams.core.repos.assessments.history(assessment_id=1)) == 8
 
 
 async def test_skip_back_and_typed_commands(teams):
@@ -66,16 +66,16 @@ async def test_skip_back_and_typed_commands(teams):
     await teams.connector.wait_for(3)
     await teams.submit(last_question(teams, 1), "Skip")
     await teams.submit(last_question(teams, 2), "Back")
-    loaded = await teams.core.store.load(assessment_id=1)
+    loaded = await teams.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.skipped == {"data"} and loaded.state.current.key == "data"
     await teams.say("status")
     assert "Churn model · question 1 of 8 · 0 of 8 answered" in card_text(teams.connector.cards()[-1])
     await teams.say("help")
-    assert "**start** *project*" in teams.connector.sent()[-1]["text"]
+    assert "@Preflight start &lt;project&gt;: start the check" in teams.connector.sent()[-1]["text"]
     await teams.say("frobnicate")  # where a check is running, typed text answers the question on screen
     assert "'frobnicate' is not one of the choices. Pick one: 1) Built for AI workloads" in teams.connector.sent()[-1]["text"]
     await teams.say("frobnicate", conversation="19:elsewhere@thread.tacv2")
-    assert "I don't know **frobnicate**" in teams.connector.sent()[-1]["text"]
+    assert "I don't know '@Preflight frobnicate'" in teams.connector.sent()[-1]["text"]
 
 
 async def test_owner_sponsor_and_list(teams):
@@ -84,7 +84,7 @@ async def test_owner_sponsor_and_list(teams):
     dana = {"id": "29:dana", "name": "Dana"}
     await teams.say("owner <at>Dana</at>", mentions=[dana])
     await teams.say("sponsor <at>Sam</at>", mentions=[{"id": "29:sam", "name": "Sam"}])
-    loaded = await teams.core.store.load(assessment_id=1)
+    loaded = await teams.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.owner.id == "29:dana" and loaded.state.sponsor.id == "29:sam"
     card = [u for u in teams.connector.updates() if u["_id"] == teams.connector.cards()[0]["_id"]][-1]["attachments"][0]["content"]
     assert "<at>Dana</at>" in card_text(card) and card["msteams"]["entities"][0]["mentioned"]["id"] in ("29:sam", "29:dana")
@@ -104,7 +104,7 @@ async def test_another_tenant_cannot_reach_an_assessment(teams):
     await teams.say("status", tenant="TENANT-B", user=eve)
     assert "There is no readiness check in this conversation yet" in teams.connector.sent()[-1]["text"]
     await teams.post(teams.activity(value={"pf": "answer", "a": "1 OR 1=1", "q": "data", "data.choice": "legacy"}))
-    loaded = await teams.core.store.load(assessment_id=1)
+    loaded = await teams.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.answers == {} and loaded.version == 1
 
 
@@ -112,7 +112,7 @@ async def test_a_redelivered_activity_is_handled_once(teams):
     activity = teams.activity(text="start Churn model")
     for _ in range(3):
         await teams.post(activity)
-    assert len(await teams.core.store.listing(platform="teams", workspace="TENANT-A")) == 1
+    assert len(await teams.core.repos.assessments.listing(platform="teams", workspace="TENANT-A")) == 1
 
 
 async def test_uninstall_deletes_that_tenant_only(teams):
@@ -121,15 +121,15 @@ async def test_uninstall_deletes_that_tenant_only(teams):
     remove = teams.activity(tenant="TENANT-B", conversation="19:other@thread.tacv2")
     remove.update(type="installationUpdate", action="remove")
     await teams.post(remove)
-    assert await teams.core.store.listing(platform="teams", workspace="TENANT-B") == []
-    assert len(await teams.core.store.listing(platform="teams", workspace="TENANT-A")) == 1
+    assert await teams.core.repos.assessments.listing(platform="teams", workspace="TENANT-B") == []
+    assert len(await teams.core.repos.assessments.listing(platform="teams", workspace="TENANT-A")) == 1
 
 
 async def test_cards_escape_user_text_and_stay_small(teams):
     await teams.say("start **bold** [link](http://x) <at>Sam</at>")
     await teams.connector.wait_for(3)
     card = teams.connector.cards()[0]
-    assert "\\*\\*bold\\*\\* \\[link\\](http://x) &lt;at&gt;Sam&lt;/at&gt;" in card_text(card)
+    assert "\\*\\*bold\\*\\* \\[link\\](http://x) @Sam" in card_text(card)  # a mention in a name reads as typed
     view = last_question(teams, 1)
     await teams.submit(view, "Save", {"data.choice": "partly", "data.notes": "x" * 3000})
     import json

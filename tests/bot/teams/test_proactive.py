@@ -8,7 +8,7 @@ from conversations.people import Person
 from tests.bot.teams.conftest import CHANNEL, run_teams, teams_config
 from tests.bot.teams.fake_connector import card_text
 from tests.bot.test_scheduler import FULL
-from tests.conftest import NOW
+from tests.conftest import NOW, handle
 
 UTC = timezone.utc
 WEDNESDAY_TEN = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -21,8 +21,8 @@ async def prepare(tmp_path, connector):
         await teams.say("sponsor <at>Sam</at>", mentions=[{"id": "29:sam", "name": "Sam"}])
         ana = Person(name="Ana", id="29:ana")
         for question, values in FULL.items():
-            await teams.core.assessments.handle(assessment_id=1, event=events.Submit(question=question, values=values, by=ana), now=NOW)
-        await teams.core.assessments.handle(assessment_id=1, event=events.Finish(by=ana), now=NOW)
+            await handle(teams.core, assessment_id=1, event=events.Submit(question=question, values=values, by=ana), now=NOW)
+        await handle(teams.core, assessment_id=1, event=events.Finish(by=ana), now=NOW)
 
 
 async def restarted(tmp_path):
@@ -34,7 +34,7 @@ async def test_a_nudge_and_a_digest_after_a_restart(tmp_path, connector):
     before = len(connector.calls)
     core = await restarted(tmp_path)
     try:
-        scheduler = core.scheduler()
+        scheduler = core.scheduler
         report = await scheduler.nudge_pass(now=WEDNESDAY_TEN)
         assert report.sent == 1, report
         nudge = connector.cards(CHANNEL)[-1]
@@ -61,14 +61,14 @@ async def test_a_conversation_that_answers_403_is_marked_and_left_alone(tmp_path
     connector.fail_with[CHANNEL] = 403
     core = await restarted(tmp_path)
     try:
-        scheduler = core.scheduler()
+        scheduler = core.scheduler
         report = await scheduler.nudge_pass(now=WEDNESDAY_TEN)
         assert report.failed == 1 and "Teams answered 403" in report.errors[0]
-        (row,) = await core.reminders.outbox()
+        (row,) = await core.repos.deliveries.outbox()
         assert row.status == "failed"
-        assert await core.teams().references.find(tenant="TENANT-A", conversation_id=CHANNEL) is None
+        assert await core.teams.references.find(tenant="TENANT-A", conversation_id=CHANNEL) is None
         await scheduler.nudge_pass(now=WEDNESDAY_TEN + timedelta(days=2))
-        rows = await core.reminders.outbox()
+        rows = await core.repos.deliveries.outbox()
         assert rows[-1].error == "no active Teams conversation to post in"
     finally:
         await core.close()

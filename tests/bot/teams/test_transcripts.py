@@ -7,14 +7,13 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.teams.bot import TeamsBot
-from storage.teams_references import TeamsReferences
 from tests.conftest import NOW
 
 
 @pytest.fixture
 async def adapter(tmp_path):
     core = await bootstrap(Config.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}), clock=lambda: NOW)
-    bot = TeamsBot(core=core, references=TeamsReferences(engine=core.engine, store=core.store))
+    bot = TeamsBot(preflight=core.preflight, references=core.repos.teams, clock=core.clock)
     template = Activity(
         channel_id="msteams",
         service_url="https://test.invalid",

@@ -1,0 +1,116 @@
+"""Slack's payloads to typed input: who acted and where, what they pressed or submitted, and its delivery key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Awaitable, Callable, Mapping
+
+from bot.slack import forms
+from conversations.messages import Action, read_action
+from conversations.people import Person
+from conversations.shown import Actor
+
+PLATFORM = "slack"
+PREFIX = "/readiness "
+MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    team = body.get("team")
+    return (
+        (team.get("id") if isinstance(team, Mapping) else None)
+        or body.get("team_id")
+        or (body.get("user") or {}).get("team_id")
+        or ""
+    )
+
+
+def person_of(body: Mapping[str, Any]) -> Person:
+    """The person who sent a command (user_id / user_name) or an interaction (user)."""
+    user = body.get("user")
+    if isinstance(user, Mapping):
+        return Person(name=user.get("name") or user.get("username") or user.get("id") or "someone", id=user.get("id"))
+    return Person(name=body.get("user_name") or body.get("user_id") or "someone", id=body.get("user_id"))
+
+
+def channel_of(body: Mapping[str, Any]) -> str:
+    channel = body.get("channel")
+    return (channel.get("id") if isinstance(channel, Mapping) else None) or body.get("channel_id") or ""
+
+
+def actor_of(body: Mapping[str, Any], *, is_admin: Callable[[], Awaitable[bool]] | None = None, request: int | None = None) -> Actor:
+    return Actor(
+        person=person_of(body), platform=PLATFORM, workspace=team_of(body), channel=channel_of(body),
+        prefix=PREFIX, is_admin=is_admin, request=request,
+    )
+
+
+def mentions(text: str) -> tuple[str, list[Person]]:
+    """The people mentioned as <@U…|name>, and the text with each written @name."""
+    found = [Person(name=m.group(2) or m.group(1), id=m.group(1)) for m in MENTION.finditer(text)]
+    return MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text), found
+
+
+def parse_json(raw: Any) -> Any:
+    try:
+        return json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def action_of(body: Mapping[str, Any]) -> tuple[int, Action] | None:
+    """The typed action a button or menu carried; None for anything forged or malformed."""
+    actions = body.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], Mapping) else {}
+    selected = action.get("selected_option")
+    raw = selected.get("value") if isinstance(selected, Mapping) else action.get("value")
+    return read_action(parse_json(raw))
+
+
+def message_ts(body: Mapping[str, Any]) -> str | None:
+    container, message = body.get("container"), body.get("message")
+    return (container.get("message_ts") if isinstance(container, Mapping) else None) or (
+        message.get("ts") if isinstance(message, Mapping) else None
+    )
+
+
+def view_values(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, Mapping) else None
+    return values if isinstance(values, Mapping) else {}
+
+
+def metadata_of(view: Mapping[str, Any]) -> dict[str, Any]:
+    found = parse_json(view.get("private_metadata"))
+    return found if isinstance(found, dict) else {}
+
+
+def assessment_of(metadata: Mapping[str, Any]) -> int:
+    raw = metadata.get("a")
+    return raw if isinstance(raw, int) and 0 < raw < 2**31 else 0
+
+
+def answer_of(view: Mapping[str, Any]) -> tuple[int, str, dict[str, Any]]:
+    """A submitted answer form: the assessment, the question and its values (empty when malformed)."""
+    metadata = metadata_of(view)
+    q = forms.question_of(metadata)
+    if q is None:
+        return 0, "", {}
+    return assessment_of(metadata), q.key, forms.submitted(q, view_values(view), names={})
+
+
+def key_of(route: str, body: Mapping[str, Any]) -> str:
+    """The delivery key: Slack's retries and replays of one request share it."""
+    team = team_of(body)
+    if route == "event":
+        return f"evt:{body.get('event_id')}"
+    if route.startswith("view"):
+        view = body.get("view") or {}
+        digest = hashlib.sha256(json.dumps(view_values(view), sort_keys=True, default=str).encode()).hexdigest()[:16]
+        return f"view:{team}:{view.get('id')}:{digest}"
+    if route == "action":
+        actions = body.get("actions") or [{}]
+        return f"act:{team}:{body.get('trigger_id')}:{actions[0].get('action_id') if isinstance(actions[0], Mapping) else ''}"
+    return f"cmd:{team}:{body.get('trigger_id')}"

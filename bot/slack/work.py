@@ -1,0 +1,88 @@
+"""The work after the acknowledgement: a stored Slack request to the use case it asks for, and its result drawn."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Mapping
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import forms, home, payloads
+from bot.slack.receive import is_admin
+from bot.slack.show import Cards, Show
+from conversations.people import Person
+from conversations.ports import Claimed
+from conversations.shown import Actor, Shown
+from conversations.usecases import Preflight
+
+log = logging.getLogger(__name__)
+Clients = Callable[..., Awaitable[AsyncWebClient | None]]
+
+
+class SlackWork:
+    """The inbox handler for the "slack" platform."""
+
+    def __init__(self, *, preflight: Preflight, clients: Clients, forget_installation: Callable[..., Awaitable[None]], session: Any = None) -> None:
+        self.preflight = preflight
+        self.clients = clients
+        self.forget_installation = forget_installation
+        self.session = session
+        self.cards = Cards()
+
+    async def __call__(self, item: Claimed) -> None:
+        payload = item.payload
+        body: Mapping[str, Any] = payload.get("body") or {}
+        route = str(payload.get("route"))
+        client = await self.clients(enterprise_id=payload.get("enterprise"), team_id=payload.get("team") or item.workspace)
+        if route == "event":
+            await self.event(body, client=client, team=item.workspace, enterprise=payload.get("enterprise"))
+            return
+        if client is None:
+            log.warning("request %s from a workspace Preflight is not installed in: dropped", item.key)
+            return
+        user = payloads.person_of(body).id or ""
+        actor = payloads.actor_of(body, is_admin=lambda: is_admin(client, user), request=item.id)
+        show = Show(
+            client=client, user=actor.person, channel=actor.channel or None, response_url=body.get("response_url"),
+            source_ts=payloads.message_ts(body) or payloads.metadata_of(body.get("view") or {}).get("m"), trigger_id=body.get("trigger_id"), cards=self.cards,
+            card_posted=lambda a, ts: self.preflight.card_posted(assessment_id=a, thread=ts),
+            start_refused=lambda a: self.preflight.start_refused(assessment_id=a), session=self.session,
+        )
+        await show(await self.shown(route, body, actor))
+
+    async def shown(self, route: str, body: Mapping[str, Any], actor: Actor) -> Shown:
+        if route == "command":
+            text, mentioned = payloads.mentions(str(body.get("text") or ""))
+            return await self.preflight.command(actor, text, mentions=mentioned)
+        if route == "action":
+            found = payloads.action_of(body)
+            if found is None:
+                return self.preflight.unreadable()
+            assessment_id, action = found
+            return await self.preflight.act(actor, assessment_id=assessment_id, action=action)
+        view = body.get("view") or {}
+        if route == "view_answer":
+            assessment_id, question, values = payloads.answer_of(view)
+            if not question:
+                return Shown()
+            show_in = payloads.metadata_of(view).get("m")
+            return await self.preflight.submit_answer(actor, assessment_id=assessment_id, question=question, values=values, from_message=bool(show_in))
+        if route == "view_gaps":
+            given = forms.gap_values(payloads.view_values(view))
+            return await self.preflight.submit_gaps(actor, assessment_id=payloads.assessment_of(payloads.metadata_of(view)), given=given)
+        if route == "view_settings":
+            return await self.preflight.save_settings(actor, values=forms.plain_values(payloads.view_values(view)))
+        return Shown()
+
+    async def event(self, body: Mapping[str, Any], *, client: AsyncWebClient | None, team: str, enterprise: str | None) -> None:
+        event = body.get("event") or {}
+        kind = event.get("type")
+        if kind == "app_home_opened" and client is not None and event.get("tab", "home") == "home" and event.get("user"):
+            mine = Actor(person=Person(name=event["user"], id=event["user"]), platform=payloads.PLATFORM, workspace=team)
+            await client.views_publish(user_id=event["user"], view=home.view(await self.preflight.home(mine)))
+        elif kind == "app_uninstalled" or (kind == "tokens_revoked" and (event.get("tokens") or {}).get("bot")):
+            await self.forget_installation(enterprise_id=enterprise, team_id=team)
+            await self.preflight.forget_workspace(platform=payloads.PLATFORM, workspace=team)
+        elif kind == "tokens_revoked":
+            for user_id in (event.get("tokens") or {}).get("oauth") or []:
+                await self.forget_installation(enterprise_id=enterprise, team_id=team, user_id=user_id)

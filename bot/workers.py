@@ -1,0 +1,149 @@
+"""Workers for the inbox: every acknowledged request is worked on until it is done, here or in any replica.
+
+A request stored by this process is leased to it and handed straight to a worker slot, so the
+work starts at once; a request whose worker died (its lease ran out), or that arrived while every
+slot was busy, is claimed by the next poll of any process. While a request is worked on, its
+lease is extended; a failure is tried again after a back-off, up to MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable, Mapping
+
+from conversations.ports import Claimed, Inbox
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Claimed], Awaitable[None]]
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Workers:
+    def __init__(
+        self, *, inbox: Inbox, handlers: Mapping[str, Handler], clock: Callable[[], datetime],
+        slots: int = 4, lease: timedelta = LEASE, poll: float = 1.0, backlog: int = 256,
+    ) -> None:
+        self.inbox = inbox
+        self.handlers = dict(handlers)
+        self.clock = clock
+        self.owner = worker_name()
+        self.lease = lease
+        self.poll = poll
+        self.slots = slots
+        self.backlog = backlog
+        self.queue: asyncio.Queue[Claimed] = asyncio.Queue()
+        self.in_hand: dict[int, Claimed] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._wake = asyncio.Event()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and not all(t.done() for t in self._tasks)
+
+    def has_room(self) -> bool:
+        """Whether a request stored now can be taken on at once (else it waits in the inbox for a poll)."""
+        return self.running and self.queue.qsize() < self.backlog
+
+    def hand(self, item: Claimed) -> None:
+        """A request this process stored, leased to it: work on it as soon as a slot is free."""
+        self.queue.put_nowait(item)
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._slot()) for _ in range(self.slots)]
+        self._tasks.append(asyncio.create_task(self._poll()))
+        self._tasks.append(asyncio.create_task(self._heartbeat()))
+
+    async def stop(self, *, timeout: float = 25.0) -> None:
+        """Finish what is in hand (what is left stays in the inbox for the next process), then stop."""
+        try:
+            await asyncio.wait_for(self.queue.join(), timeout)
+        except asyncio.TimeoutError:
+            log.warning("stopping with %d requests unfinished; they stay in the inbox", self.queue.qsize() + len(self.in_hand))
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def drain(self, *, timeout: float = 30.0) -> None:
+        """Until nothing is waiting in the inbox or in hand (for tests and one-off commands)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.queue.join()
+            if not self.in_hand and await self.inbox.pending() == 0:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError(f"{await self.inbox.pending()} requests still pending")
+            self._wake.set()
+            await asyncio.sleep(0.01)
+
+    async def _slot(self) -> None:
+        while True:
+            item = await self.queue.get()
+            try:
+                await self.work(item)
+            finally:
+                self.queue.task_done()
+
+    async def work(self, item: Claimed) -> None:
+        """Run one request's handler and record how it ended."""
+        self.in_hand[item.id] = item
+        try:
+            handler = self.handlers.get(item.platform)
+            if handler is None:
+                await self.inbox.done(id=item.id, owner=self.owner, now=self.clock(), error=f"no handler for {item.platform}")
+                return
+            try:
+                await handler(item)
+            except Exception as e:
+                await self._failed(item, e)
+                return
+            await self.inbox.done(id=item.id, owner=self.owner, now=self.clock())
+        except Exception:  # the inbox itself is unreachable: the lease runs out and the request is claimed again
+            log.exception("could not record the end of request %s", item.key)
+        finally:
+            self.in_hand.pop(item.id, None)
+
+    async def _failed(self, item: Claimed, error: Exception) -> None:
+        log.error("request %s failed (attempt %d): %s", item.key, item.attempts, error, exc_info=error)
+        if item.attempts >= MAX_ATTEMPTS:
+            await self.inbox.done(id=item.id, owner=self.owner, now=self.clock(), error=f"gave up: {type(error).__name__}: {error}"[:300])
+            return
+        retry = self.clock() + timedelta(seconds=min(300, 2 ** item.attempts))
+        await self.inbox.extend(id=item.id, owner=self.owner, until=retry)  # claimable again after the back-off
+
+    async def _poll(self) -> None:
+        """Claim requests nobody holds: those of a worker that died, or that waited for a free slot."""
+        while True:
+            try:
+                free = self.slots - len(self.in_hand) - self.queue.qsize()
+                if free > 0:
+                    for item in await self.inbox.claim(owner=self.owner, now=self.clock(), limit=free, lease=self.lease):
+                        self.hand(item)
+            except Exception:
+                log.exception("claiming inbox requests failed; trying again")
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _heartbeat(self) -> None:
+        """Keep the leases of long requests, so no other worker takes them while they run."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            for item in list(self.in_hand.values()):
+                try:
+                    await self.inbox.extend(id=item.id, owner=self.owner, until=self.clock() + self.lease)
+                except Exception:
+                    log.exception("extending the lease of %s failed", item.key)

@@ -1,0 +1,90 @@
+"""The inbox in SQL: requests stored before they are acknowledged, then worked on under a lease until done."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from conversations.ports import Claimed, Incoming
+from storage.queue import claim as claim_rows
+from storage.rows import SqlRepository
+from storage.tables import Inbox
+
+KEY_LENGTH = 200
+ERROR_LENGTH = 300
+_CLAIMED = (Inbox.key, Inbox.platform, Inbox.workspace, Inbox.payload, Inbox.attempts)
+
+
+class SqlInbox(SqlRepository):
+    """conversations.ports.Inbox on SQLAlchemy."""
+
+    async def put(self, *, item: Incoming, now: datetime, owner: str | None = None, lease: timedelta) -> Claimed | None:
+        """Store a request; None when its key is there already (a retry). With `owner` the row is leased to it at once."""
+        leased = {"lease_owner": owner, "lease_until": now + lease, "attempts": 1} if owner is not None else {"attempts": 0}
+        insert = self._insert(Inbox).values(
+            key=item.key[:KEY_LENGTH], platform=item.platform, workspace=item.workspace, payload=dict(item.payload),
+            created_at=now, **leased,
+        )
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]).returning(Inbox.id, *_CLAIMED))).first()
+        return _claimed(row) if row is not None else None
+
+    async def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
+        """Requests not done whose lease has run out (or that never had one), leased to `owner`, oldest first."""
+        due = (
+            select(Inbox.id)
+            .where(Inbox.done_at.is_(None), or_(Inbox.lease_until.is_(None), Inbox.lease_until <= now))
+            .order_by(Inbox.id)
+            .limit(limit)
+        )
+        async with self.engine.begin() as conn:
+            rows = await claim_rows(
+                conn, table=Inbox, due=due, lease={"lease_owner": owner, "lease_until": now + lease, "attempts": Inbox.attempts + 1},
+                returning=_CLAIMED,
+            )
+        return [_claimed(r) for r in sorted(rows, key=lambda r: r.id)]
+
+    async def extend(self, *, id: int, owner: str, until: datetime) -> bool:
+        """Keep a lease while the work goes on; False when another worker has taken the row (or it is done)."""
+        async with self.engine.begin() as conn:
+            extended = await conn.execute(
+                update(Inbox).where(Inbox.id == id, Inbox.lease_owner == owner, Inbox.done_at.is_(None)).values(lease_until=until)
+            )
+        return extended.rowcount == 1
+
+    async def done(self, *, id: int, owner: str, now: datetime, error: str | None = None) -> None:
+        """Mark a request done (with the error that ended it, if any); nothing when another worker holds it."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(Inbox)
+                .where(Inbox.id == id, Inbox.lease_owner == owner, Inbox.done_at.is_(None))
+                .values(done_at=now, error=error[:ERROR_LENGTH] if error else None)
+            )
+
+    async def pending(self) -> int:
+        """How many requests are not done yet."""
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(Inbox).where(Inbox.done_at.is_(None)))).scalar_one()
+
+    async def prune(self, *, before: datetime) -> int:
+        """Forget requests done before `before` (their keys no longer recognise a retry)."""
+        async with self.engine.begin() as conn:
+            return (await conn.execute(delete(Inbox).where(Inbox.done_at < before))).rowcount
+
+    async def get(self, *, id: int) -> Inbox | None:
+        """One request's row as stored (for tests and inspection)."""
+        async with self.session() as session:
+            return await session.get(Inbox, id)
+
+
+async def mark_applied(session: AsyncSession, *, id: int, now: datetime) -> bool:
+    """Mark an inbox request applied, in the caller's transaction; False when it was applied before (or is unknown)."""
+    marked = await session.exec(update(Inbox).where(Inbox.id == id, Inbox.applied_at.is_(None)).values(applied_at=now))
+    return marked.rowcount == 1
+
+
+def _claimed(row: Any) -> Claimed:
+    return Claimed(id=row.id, key=row.key, platform=row.platform, workspace=row.workspace, payload=row.payload, attempts=row.attempts)

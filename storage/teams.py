@@ -1,0 +1,62 @@
+"""Teams conversation references in SQL, kept so reminders reach Teams after any restart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from storage.rows import SqlRepository, workspace_id
+from storage.tables import TeamsConversation, Workspace
+
+CONVERSATION_LENGTH = 300
+
+
+class SqlTeamsReferences(SqlRepository):
+    """conversations.ports.TeamsReferences on SQLAlchemy."""
+
+    async def remember(
+        self, *, tenant: str, conversation_id: str, kind: str, reference: dict[str, Any], now: datetime, user_id: str | None = None
+    ) -> None:
+        """Store or refresh a reference (one statement after the workspace is known); it is active again."""
+        async with self.session() as session:
+            wid = await workspace_id(session, platform="teams", workspace=tenant, now=now)
+            insert = self._insert(TeamsConversation).values(
+                workspace_id=wid, conversation_id=conversation_id[:CONVERSATION_LENGTH], kind=kind, user_id=user_id,
+                reference=reference, active=True, updated_at=now,
+            )
+            await session.exec(
+                insert.on_conflict_do_update(
+                    index_elements=["workspace_id", "conversation_id"],
+                    set_={"reference": insert.excluded.reference, "active": True, "updated_at": now, "kind": kind, "user_id": user_id},
+                )
+            )
+            await session.commit()
+
+    async def find(self, *, tenant: str, conversation_id: str | None = None, user_id: str | None = None) -> Mapping[str, Any] | None:
+        """The active reference (serialised) of a conversation, of a person's personal chat, or with neither, any in the tenant."""
+        async with self.session() as session:
+            query = (
+                select(TeamsConversation.reference)
+                .join(Workspace, Workspace.id == TeamsConversation.workspace_id)
+                .where(Workspace.platform == "teams", Workspace.external_id == tenant, TeamsConversation.active.is_(True))
+            )
+            if conversation_id is not None:
+                query = query.where(TeamsConversation.conversation_id == conversation_id[:CONVERSATION_LENGTH])
+            if user_id is not None:
+                query = query.where(TeamsConversation.user_id == user_id, TeamsConversation.kind == "personal")
+            query = query.order_by(TeamsConversation.updated_at.desc(), TeamsConversation.id.desc()).limit(1)
+            return (await session.exec(query)).first()
+
+    async def deactivate(self, *, tenant: str, conversation_id: str) -> None:
+        """The bot can no longer post there (the connector answered 403 or 404): stop using the reference."""
+        async with self.session() as session:
+            ids = select(Workspace.id).where(Workspace.platform == "teams", Workspace.external_id == tenant)
+            await session.exec(
+                update(TeamsConversation)
+                .where(TeamsConversation.workspace_id.in_(ids), TeamsConversation.conversation_id == conversation_id[:CONVERSATION_LENGTH])
+                .values(active=False)
+            )
+            await session.commit()

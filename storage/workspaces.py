@@ -1,0 +1,112 @@
+"""Workspaces in SQL: their settings, the people in them, and deleting one with all it holds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import select
+
+from conversations.digest import Project
+from conversations.people import Person as PersonRef
+from conversations.schedule import Settings, next_digest, valid_zone
+from storage.rows import SqlRepository, load_assessments, settings_of, workspace_id
+from storage.tables import Assessment, Person, Workspace
+
+
+class SqlWorkspaces(SqlRepository):
+    """conversations.ports.Workspaces on SQLAlchemy."""
+
+    async def settings(self, *, platform: str, workspace: str) -> Settings:
+        """A workspace's reminder and digest settings; the defaults for a workspace never seen."""
+        async with self.session() as session:
+            query = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace)
+            found = (await session.exec(query)).first()
+        return settings_of(found) if found is not None else Settings()
+
+    async def save_settings(self, *, platform: str, workspace: str, settings: Settings, now: datetime) -> None:
+        """Store a workspace's settings and move its schedules to match."""
+        async with self.session() as session:
+            wid = await workspace_id(session, platform=platform, workspace=workspace, now=now)
+            await session.exec(
+                update(Workspace)
+                .where(Workspace.id == wid)
+                .values(
+                    tz=settings.tz,
+                    nudge_every=settings.nudge_every,
+                    nudge_at=settings.nudge_at.strftime("%H:%M"),
+                    work_start=settings.work_start.strftime("%H:%M"),
+                    work_end=settings.work_end.strftime("%H:%M"),
+                    stall_hours=int(settings.stall_after.total_seconds() // 3600),
+                    escalate_after=settings.escalate_after,
+                    digest_weekday=settings.digest_weekday,
+                    digest_at=settings.digest_at.strftime("%H:%M"),
+                )
+            )
+            # Reminders: the scheduler looks again at every assessment that may still be reminded.
+            await session.exec(
+                update(Assessment)
+                .where(Assessment.workspace_id == wid, Assessment.next_reminder_at.is_not(None))
+                .values(next_reminder_at=now)
+            )
+            sponsors = (await session.exec(select(Person).where(Person.workspace_id == wid, Person.next_digest_at.is_not(None)))).all()
+            for person in sponsors:  # one row per sponsor of this workspace, usually a handful
+                person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
+                session.add(person)
+            await session.commit()
+
+    async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
+        """Delete a workspace with its people, assessments, answers, history, deliveries and Teams references."""
+        async with self.session() as session:
+            deleted = await session.exec(delete(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace))
+            await session.commit()
+            return deleted.rowcount > 0
+
+    async def person_id(self, *, platform: str, workspace: str, person: str) -> int | None:
+        """The store's id of a person (by platform id, or "name:<name>"), if they have been seen."""
+        async with self.session() as session:
+            query = (
+                select(Person.id)
+                .join(Workspace, Workspace.id == Person.workspace_id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
+            )
+            return (await session.exec(query)).first()
+
+    async def set_time_zone(self, *, platform: str, workspace: str, person: PersonRef, tz: str, now: datetime) -> None:
+        """Remember a person's time zone as their client reported it (Teams sends it with each message)."""
+        if not valid_zone(tz):
+            return
+        async with self.session() as session:
+            wid = await workspace_id(session, platform=platform, workspace=workspace, now=now)
+            insert = self._insert(Person).values(
+                workspace_id=wid, external_id=person.key, name=person.name[:200], tz=tz, tz_checked_at=now, updated_at=now
+            )
+            await session.exec(
+                insert.on_conflict_do_update(index_elements=["workspace_id", "external_id"], set_={"tz": tz, "tz_checked_at": now})
+            )
+            await session.commit()
+
+    async def sponsored(self, *, person_ids: list[int]) -> dict[int, list[Project]]:
+        """Every assessment each of these people sponsors, for their digests (a few statements in all)."""
+        if not person_ids:
+            return {}
+        async with self.session() as session:
+            rows = (
+                await session.exec(
+                    select(Assessment.id, Assessment.sponsor_id, Assessment.updated_at, Assessment.gaps_since, Assessment.digested_total)
+                    .where(Assessment.sponsor_id.in_(person_ids))
+                    .order_by(Assessment.id)
+                )
+            ).all()
+            if not rows:
+                return {}
+            loaded = {item.id: item for item in await load_assessments(session, Assessment.id.in_([r.id for r in rows]))}
+        out: dict[int, list[Project]] = {}
+        for r in rows:
+            out.setdefault(r.sponsor_id, []).append(
+                Project(
+                    id=r.id, state=loaded[r.id].state, last_activity=r.updated_at, gaps_since=dict(r.gaps_since or {}),
+                    previous_total=r.digested_total,
+                )
+            )
+        return out

@@ -1,0 +1,141 @@
+"""The backends the storage contract runs on: the in-memory fake, SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
+
+A `Backend` holds one backend's repositories and the little the tests read beneath the ports (who a
+person id is, what the scheduler's columns say), so that every assertion runs on every backend.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from conversations.ports import Place
+from conversations.scoring import score
+from conversations.service import Turns
+from storage import Repositories, connect, database_url, sql_repositories
+from storage.memory import memory_repositories
+from storage.memory.tables import Tables
+from storage.tables import Answer, AnswerChange, Assessment, Person
+from tests.conftest import BACKENDS as SQL_BACKENDS
+from tests.conftest import reset_postgres
+
+HERE = Place(platform="slack", workspace="T1", channel="C1")
+ELSEWHERE = Place(platform="slack", workspace="T2", channel="C9")
+
+
+@dataclass
+class Backend:
+    name: str
+    repos: Repositories
+    engine: AsyncEngine | None = None
+    url: str | None = None
+
+    @property
+    def sql(self) -> bool:
+        return self.engine is not None
+
+    @property
+    def tables(self) -> Tables:
+        return self.repos.assessments.tables  # type: ignore[attr-defined]
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """The SQL statements run inside the block (none on the fake)."""
+        found: list[str] = []
+        if self.engine is None:
+            yield found
+            return
+        listener = lambda *args: found.append(args[2])  # noqa: E731
+        event.listen(self.engine.sync_engine, "before_cursor_execute", listener)
+        try:
+            yield found
+        finally:
+            event.remove(self.engine.sync_engine, "before_cursor_execute", listener)
+
+    async def restart(self) -> Repositories:
+        """A new process on the same data: a new engine on SQL; the fake's tables outlive nothing, so it keeps them."""
+        if self.engine is not None:
+            assert self.url is not None
+            await self.engine.dispose()
+            self.engine = await connect(self.url)
+            self.repos = sql_repositories(engine=self.engine)
+        return self.repos
+
+    async def close(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+
+    # -- beneath the ports -------------------------------------------------------
+
+    async def people(self, ids: list[int]) -> list[tuple[str, str]]:
+        """(name, external id) of each person id, sorted."""
+        if self.engine is None:
+            return sorted((self.tables.people[i].name, self.tables.people[i].key) for i in set(ids))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(Person.name, Person.external_id).where(Person.id.in_(ids)))).all()
+        return sorted((name, key) for name, key in rows)
+
+    async def columns(self, assessment_id: int) -> SimpleNamespace:
+        """What the scheduler reads of an assessment without loading it: answered, gaps, has_gaps, owner_id."""
+        if self.engine is None:
+            row = self.tables.assessments[assessment_id]
+            card = score(row.state.values)
+            return SimpleNamespace(answered=card.answered, gaps=",".join(card.gaps), has_gaps=bool(card.gaps), owner_id=row.owner_id)
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(Assessment.answered, Assessment.gaps, Assessment.has_gaps, Assessment.owner_id).where(Assessment.id == assessment_id)
+                )
+            ).one()
+        return SimpleNamespace(**row._asdict())
+
+    async def counts(self) -> tuple[int, int]:
+        """How many current answers and answer changes are stored, in all."""
+        if self.engine is None:
+            return sum(len(r.authors) for r in self.tables.assessments.values()), len(self.tables.history)
+        async with self.engine.connect() as conn:
+            answers = (await conn.execute(select(func.count()).select_from(Answer))).scalar_one()
+            changes = (await conn.execute(select(func.count()).select_from(AnswerChange))).scalar_one()
+        return answers, changes
+
+    async def drop_workspace_row(self, external_id: str) -> None:
+        """Delete a workspace beneath the repositories: on SQL the database's cascades do the rest."""
+        if self.engine is None:
+            for platform in ("slack", "teams", "console"):
+                self.tables.delete_workspace(platform, external_id)
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM workspace WHERE external_id = :id"), {"id": external_id})
+
+
+@pytest.fixture(params=["memory", *SQL_BACKENDS])
+async def backend(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    if request.param == "memory":
+        yield Backend(name="memory", repos=memory_repositories())
+        return
+    if request.param == "sqlite":
+        url = database_url({"DATABASE_URL": f"sqlite:///{tmp_path / 'preflight.db'}"})
+    else:
+        url = database_url({"DATABASE_URL": os.environ["TEST_DATABASE_URL"]})
+        await reset_postgres(url)
+    engine = await connect(url)
+    found = Backend(name=request.param, repos=sql_repositories(engine=engine), engine=engine, url=url)
+    yield found
+    await found.close()
+
+
+@pytest.fixture
+def repos(backend: Backend) -> Repositories:
+    return backend.repos
+
+
+@pytest.fixture
+def turns(repos: Repositories) -> Turns:
+    return Turns(assessments=repos.assessments)

@@ -1,0 +1,287 @@
+"""The Assessments contract, on every backend: what is saved loads back, versions guard writers, requests apply once."""
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from conversations import events
+from conversations.commands import read
+from conversations.machine import Stage, step
+from conversations.people import Person
+from conversations.ports import AlreadyApplied, Incoming
+from conversations.service import NotFound, Turns
+from tests.storage.conftest import ELSEWHERE, HERE
+
+LINES = [
+    "1", "1", "Cut churn; 6%; 4%; 2099-06-30", "1; Priya", "Dana; 120000 EUR; 20%", "all", "1", "1",
+]
+LEASE = timedelta(minutes=5)
+
+
+async def started(turns, now, who, place=HERE, project="Churn model", sponsor=None):
+    assessment_id = (await turns.start(place=place, project=project, by=who, now=now, sponsor=sponsor)).id
+    assert assessment_id is not None
+    return assessment_id
+
+
+async def say(turns, assessment_id, text, now, who, **kwargs):
+    return (await turns.run(assessment_id=assessment_id, event=read(text, by=who), now=now, **kwargs)).replies
+
+
+async def request(repos, now, key="evt:1"):
+    claimed = await repos.inbox.put(item=Incoming(key=key, platform="slack", workspace="T1", payload={}), now=now, owner="w1", lease=LEASE)
+    assert claimed is not None
+    return claimed.id
+
+
+async def test_a_start_returns_the_state_it_stored(turns, repos, now, ana):
+    """The first card is drawn from the returned state, without reading it back."""
+    begun = await turns.start(place=HERE, project="Churn model", by=ana, now=now, sponsor=Person(name="sam", id="U9"))
+    loaded = await repos.assessments.load(assessment_id=begun.id)
+    assert begun.state is not None and loaded is not None
+    assert replace(begun.state, started_at=loaded.state.started_at) == loaded.state
+    assert begun.state.started_at == loaded.state.started_at.replace(tzinfo=begun.state.started_at.tzinfo)
+
+
+async def test_a_started_assessment_loads_as_it_was_saved(turns, repos, now, ana):
+    sam = Person(name="Sam Ortiz", id="U0SAM")
+    assessment_id = await started(turns, now, ana, sponsor=sam)
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    assert loaded.state.project == "Churn model" and loaded.state.sponsor == sam
+    assert loaded.state.started_by == ana and loaded.state.started_at == now
+    assert loaded.state.stage is Stage.ASKING and loaded.state.cursor == 0 and loaded.version == 1
+    assert loaded.place == HERE
+
+
+async def test_a_paused_assessment_resumes_exactly_where_it_stopped(backend, now, ana):
+    turns = Turns(assessments=backend.repos.assessments)
+    assessment_id = await started(turns, now, ana)
+    for line in LINES[:2] + ["skip", "1; Priya", "Dana; 5 EUR; none", "edit 3"]:
+        await say(turns, assessment_id, line, now, ana)
+    await say(turns, assessment_id, "Cut churn; 6%; 4%; 2020-01-01", now, ana)  # waits for yes/no
+    paused = await backend.repos.assessments.load(assessment_id=assessment_id)
+    assert paused.state.skipped == {"roi"} and paused.state.pending is not None
+
+    turns = Turns(assessments=(await backend.restart()).assessments)
+    replies = (await turns.run(assessment_id=assessment_id, event=events.Resume(by=ana), now=now)).replies
+    assert "in the past" in replies[1].title
+    await say(turns, assessment_id, "yes", now, ana)
+    loaded = await backend.repos.assessments.load(assessment_id=assessment_id)
+    assert loaded.state.answers["roi"].values["by_when"] == "2020-01-01"
+    assert loaded.state.skipped == frozenset() and loaded.state.pending is None
+    assert loaded.state.current.key == "monitoring"
+
+
+async def test_every_change_is_in_the_history_with_who_when_old_and_new(turns, repos, backend, now, ana, bo):
+    assessment_id = await started(turns, now, ana)
+    await say(turns, assessment_id, "2; notes", now, ana)
+    later = now + timedelta(hours=1)
+    await say(turns, assessment_id, "edit 1", later, bo)
+    await say(turns, assessment_id, "1", later, bo)
+    changes = await repos.assessments.history(assessment_id=assessment_id)
+    assert [(c.question, c.old_value, c.new_value, c.changed_at) for c in changes] == [
+        ("data", None, {"choice": "partly", "notes": "notes"}, now),
+        ("data", {"choice": "partly", "notes": "notes"}, {"choice": "ready", "notes": None}, later),
+    ]
+    names = [name for name, _ in await backend.people([c.changed_by_id for c in changes])]
+    assert sorted(names) == ["Ana Ruiz", "Bo Chen"]
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    assert loaded.state.answers["data"].by == bo and loaded.state.answers["data"].at == later
+
+
+async def test_a_stale_version_writes_nothing(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    stale = await repos.assessments.load(assessment_id=assessment_id)
+    await say(turns, assessment_id, "1", now, ana)
+    changed = step(stale.state, read("3", by=ana), now).state
+    assert await repos.assessments.save(loaded=stale, state=changed, now=now) is False
+    current = await repos.assessments.load(assessment_id=assessment_id)
+    assert current.state.answers["data"].values["choice"] == "ready" and current.version == 2
+    assert len(await repos.assessments.history(assessment_id=assessment_id)) == 1
+
+
+async def test_simultaneous_answers_to_the_same_question_lose_nothing(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    people = [Person(name=f"P{i}", id=f"U{i}") for i in range(6)]
+    choices = ["1", "2", "3", "1", "2", "3"]
+    await asyncio.gather(
+        *[
+            turns.run(assessment_id=assessment_id, event=events.Submit(question="data", values={"choice": c}, by=p), now=now)
+            for c, p in zip(choices, people)
+        ]
+    )
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    history = await repos.assessments.history(assessment_id=assessment_id)
+    assert len(history) == 6  # every answer recorded, in some order
+    assert loaded.version == 7  # one write each, none lost, none doubled
+    assert history[-1].new_value == dict(loaded.state.answers["data"].values)
+    for earlier, later in zip(history, history[1:]):
+        assert later.old_value == earlier.new_value  # a chain: each change saw the one before
+
+
+async def test_simultaneous_typed_answers_each_take_one_step(turns, repos, now, ana, bo):
+    assessment_id = await started(turns, now, ana)
+    await asyncio.gather(*[say(turns, assessment_id, line, now, who) for line, who in (("1", ana), ("2", bo))])
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    assert set(loaded.state.answers) == {"data", "process"}
+    assert loaded.state.current.key == "roi"
+
+
+async def test_a_workspace_never_loads_another_workspaces_assessment(turns, repos, now, ana):
+    mine = await started(turns, now, ana)
+    theirs = await started(turns, now, ana, place=ELSEWHERE, project="Fraud model")
+    assert (await repos.assessments.load(assessment_id=theirs, workspace="T1")) is None
+    assert (await repos.assessments.load(assessment_id=mine, workspace="T1")).state.project == "Churn model"
+    with pytest.raises(NotFound):
+        await turns.run(assessment_id=theirs, event=events.Skip(by=ana), now=now, workspace="T1")
+    untouched = await repos.assessments.load(assessment_id=theirs)
+    assert untouched.version == 1 and not untouched.state.skipped
+
+
+async def test_listing_is_per_workspace_newest_first(turns, repos, now, ana):
+    first = await started(turns, now, ana, project="Churn model")
+    second = await started(turns, now + timedelta(minutes=1), ana, project="Fraud model")
+    await started(turns, now, ana, place=ELSEWHERE, project="Not mine")
+    for line in LINES:
+        await say(turns, first, line, now + timedelta(minutes=2), ana)
+    await say(turns, first, "finish", now + timedelta(minutes=2), ana)
+    listed = await repos.assessments.listing(platform="slack", workspace="T1")
+    assert [(i.id, i.project, i.stage, i.answered, i.percent, i.gaps) for i in listed] == [
+        (first, "Churn model", Stage.FINISHED, 8, 100, ()),
+        (second, "Fraud model", Stage.ASKING, 0, 0, ("owner", "budget", "roi")),
+    ]
+    unfinished = await repos.assessments.listing(platform="slack", workspace="T1", unfinished_only=True)
+    assert [i.project for i in unfinished] == ["Fraud model"]
+    assert str(unfinished[0]) == "Fraud model (question 1 of 8, 0 of 8 answered, 0%)"
+    assert await repos.assessments.listing(platform="teams", workspace="T1") == []
+
+
+async def test_scores_and_gaps_are_kept_on_the_assessment_for_the_scheduler(turns, backend, now, ana):
+    assessment_id = await started(turns, now, ana)
+    for line in LINES[:4] + ["none; not allocated; none"]:
+        await say(turns, assessment_id, line, now, ana)
+    row = await backend.columns(assessment_id)
+    assert (row.answered, row.gaps, row.has_gaps, row.owner_id) == (5, "owner,budget", True, None)
+    await turns.run(assessment_id=assessment_id, event=events.SetOwner(person=Person("Dana"), by=ana), now=now)
+    row = await backend.columns(assessment_id)
+    assert row.gaps == "budget" and await backend.people([row.owner_id]) == [("Dana", "name:dana")]
+
+
+async def test_load_all_reads_everything_in_a_few_statements(turns, repos, backend, now, ana):
+    ids = [await started(turns, now, ana, project=f"Project {i}") for i in range(12)]
+    for assessment_id in ids:
+        await say(turns, assessment_id, "1", now, ana)
+    with backend.statements() as statements:
+        loaded = await repos.assessments.load_all()
+    assert [item.id for item in loaded] == ids
+    assert all(item.state.answers["data"].values["choice"] == "ready" for item in loaded)
+    if backend.sql:
+        assert len(statements) == 3
+
+
+async def test_a_turn_is_a_handful_of_statements(turns, backend, now, ana):
+    if not backend.sql:
+        pytest.skip("statements are SQL's")
+    assessment_id = await started(turns, now, ana)
+    with backend.statements() as statements:
+        await say(turns, assessment_id, "2; notes", now, ana)
+    writes = [s for s in statements if not s.lstrip().upper().startswith(("SELECT", "PRAGMA"))]
+    assert len(statements) <= 10, statements
+    assert len(writes) <= 5, writes
+
+
+async def test_deleting_a_workspace_removes_its_assessments_and_answers(turns, repos, backend, now, ana):
+    mine = await started(turns, now, ana)
+    theirs = await started(turns, now, ana, place=ELSEWHERE)
+    for assessment_id in (mine, theirs):
+        await say(turns, assessment_id, "1", now, ana)
+    await backend.drop_workspace_row("T2")
+    assert await repos.assessments.load(assessment_id=theirs) is None
+    assert (await repos.assessments.load(assessment_id=mine)).state.answers
+    assert await backend.counts() == (1, 1)
+
+
+async def test_deleting_an_assessment_removes_its_answers_and_history(turns, repos, backend, now, ana):
+    doomed = await started(turns, now, ana)
+    kept = await started(turns, now, ana, project="Fraud model")
+    for assessment_id in (doomed, kept):
+        await say(turns, assessment_id, "1", now, ana)
+    await repos.assessments.delete_assessment(assessment_id=doomed)
+    assert await repos.assessments.load(assessment_id=doomed) is None
+    assert await repos.assessments.history(assessment_id=doomed) == []
+    assert [i.id for i in await repos.assessments.listing(platform="slack", workspace="T1")] == [kept]
+    assert await backend.counts() == (1, 1)
+
+
+async def test_the_thread_is_remembered_once_the_platform_made_it(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    await repos.assessments.set_thread(assessment_id=assessment_id, thread="1700000000.000100")
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    assert loaded.place == replace(HERE, thread="1700000000.000100")
+
+
+async def test_the_latest_in_a_channel_and_a_persons_own_checks(turns, repos, now, ana, bo):
+    older = await started(turns, now, ana)
+    newer = await started(turns, now + timedelta(minutes=1), bo, project="Fraud model", sponsor=ana)
+    await started(turns, now + timedelta(minutes=2), bo, place=replace(HERE, channel="C2"), project="Elsewhere")
+    assert await repos.assessments.latest_in_channel(platform="slack", workspace="T1", channel="C1") == newer
+    assert await repos.assessments.latest_in_channel(platform="slack", workspace="T1", channel="C404") is None
+    assert await repos.assessments.latest_in_channel(platform="slack", workspace="T2", channel="C1") is None
+    await turns.run(assessment_id=older, event=events.SetOwner(person=Person("Dana"), by=ana), now=now + timedelta(minutes=3))
+    mine = await repos.assessments.for_person(platform="slack", workspace="T1", person=ana.key)
+    assert [i.id for i in mine] == [older, newer]  # started one, sponsors the other; the most recently changed first
+    assert [i.id for i in await repos.assessments.for_person(platform="slack", workspace="T1", person="name:dana")] == [older]
+    assert await repos.assessments.for_person(platform="slack", workspace="T2", person=ana.key) == []
+    assert await repos.assessments.for_person(platform="slack", workspace="T1", person="U404") == []
+
+
+# -- a request applies once ---------------------------------------------------------------
+
+
+async def test_a_created_assessment_applies_its_request_once(turns, repos, now, ana):
+    request_id = await request(repos, now)
+    first = await turns.start(place=HERE, project="Churn model", by=ana, now=now, applying=request_id)
+    assert first.id is not None and (await repos.inbox.get(id=request_id)).applied_at == now
+    state = step(None, events.Start(project="Churn model", by=ana), now).state
+    with pytest.raises(AlreadyApplied):
+        await repos.assessments.create(place=HERE, state=state, now=now, applying=request_id)
+    assert [i.id for i in await repos.assessments.listing(platform="slack", workspace="T1")] == [first.id]
+
+
+async def test_a_saved_change_applies_its_request_once_and_a_replay_writes_nothing(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    request_id = await request(repos, now)
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    answered = step(loaded.state, read("1", by=ana), now).state
+    assert await repos.assessments.save(loaded=loaded, state=answered, now=now, applying=request_id) is True
+    assert (await repos.inbox.get(id=request_id)).applied_at == now
+
+    again = await repos.assessments.load(assessment_id=assessment_id)  # the redelivery reads the saved state
+    replayed = step(again.state, read("2", by=ana), now + timedelta(minutes=1)).state
+    with pytest.raises(AlreadyApplied):
+        await repos.assessments.save(loaded=again, state=replayed, now=now + timedelta(minutes=1), applying=request_id)
+    after = await repos.assessments.load(assessment_id=assessment_id)
+    assert after.version == 2 and after.state.answers["data"].values["choice"] == "ready"
+    assert len(await repos.assessments.history(assessment_id=assessment_id)) == 1
+
+
+async def test_a_version_conflict_still_returns_false_and_leaves_the_request_to_apply(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    request_id = await request(repos, now)
+    stale = await repos.assessments.load(assessment_id=assessment_id)
+    await say(turns, assessment_id, "1", now, ana)  # someone else writes first
+    changed = step(stale.state, read("3", by=ana), now).state
+    assert await repos.assessments.save(loaded=stale, state=changed, now=now, applying=request_id) is False
+    assert (await repos.inbox.get(id=request_id)).applied_at is None  # rolled back with the write
+    outcome = await turns.run(assessment_id=assessment_id, event=read("2", by=ana), now=now, applying=request_id)
+    assert outcome.changed and (await repos.inbox.get(id=request_id)).applied_at == now
+
+
+async def test_an_unknown_request_applies_nothing(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    loaded = await repos.assessments.load(assessment_id=assessment_id)
+    with pytest.raises(AlreadyApplied):
+        await repos.assessments.save(loaded=loaded, state=step(loaded.state, read("1", by=ana), now).state, now=now, applying=404)
+    assert (await repos.assessments.load(assessment_id=assessment_id)).version == 1
