@@ -1,6 +1,6 @@
 """The baseline: a bare Bolt app that acks the same signed requests with a static reply and does nothing else.
 
-    python bench/bare_bolt.py --port 3100 [--process-before-response]
+python bench/bare_bolt.py --port 3100 [--process-before-response]
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ def app(*, secret: str, api_url: str, process_before_response: bool) -> web.Appl
     )
 
     @bolt.command("/readiness")
-    async def command(ack):  # noqa: ANN001
+    async def command(ack):
         await ack()
 
     @bolt.action(re.compile(".*"))
-    async def action(ack):  # noqa: ANN001
+    async def action(ack):
         await ack()
 
     async def events(request: web.Request) -> web.Response:
@@ -45,4 +45,10 @@ if __name__ == "__main__":
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--process-before-response", action="store_true")
     args = parser.parse_args()
-    web.run_app(app(secret=args.secret, api_url=args.api_url, process_before_response=args.process_before_response), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    web.run_app(
+        app(secret=args.secret, api_url=args.api_url, process_before_response=args.process_before_response),
+        host="127.0.0.1",
+        port=args.port,
+        print=None,
+        access_log=None,
+    )

@@ -1,6 +1,6 @@
 """The loopback Slack Web API of the tests, in a process of its own, so the load generator stays light.
 
-    python bench/fake_slack_server.py --port 3200
+python bench/fake_slack_server.py --port 3200
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.bot.slack.fake_slack import FakeSlack  # noqa: E402
+from tests.bot.slack.fake_slack import FakeSlack
 
 
 async def main(port: int) -> None:

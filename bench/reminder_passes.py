@@ -14,21 +14,20 @@ import asyncio
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.scheduler import Scheduler  # noqa: E402
-from conversations.reminders import Sent  # noqa: E402
-from storage import sql_repositories  # noqa: E402
-from storage.engine import connect, database_url  # noqa: E402
-from storage.reminders import ReminderStore  # noqa: E402
-from storage.tables import Assessment, Person, Workspace  # noqa: E402
+from bot.scheduler import Scheduler
+from conversations.reminders import Sent
+from storage import sql_repositories
+from storage.engine import connect, database_url
+from storage.tables import Assessment, Person, Workspace
 
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # a Wednesday, 10:00 UTC
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 UTC
 PER_SPONSOR = 10
 
 
@@ -38,15 +37,15 @@ class QuietSender:
     def __init__(self) -> None:
         self.sent = 0
 
-    async def send(self, *, notice, target):  # noqa: ANN001
+    async def send(self, *, notice, target):
         self.sent += 1
         return Sent(ok=True)
 
-    async def time_zone(self, *, workspace, person):  # noqa: ANN001
+    async def time_zone(self, *, workspace, person):
         return "UTC"
 
 
-async def fill(engine, size: int) -> None:  # noqa: ANN001
+async def fill(engine, size: int) -> None:
     """`size` finished assessments with an open owner gap; 1% due for a nudge, 1% of sponsors due a digest."""
     long_ago = NOW - timedelta(days=30)
     async with engine.begin() as conn:
@@ -56,8 +55,13 @@ async def fill(engine, size: int) -> None:  # noqa: ANN001
             insert(Person),
             [
                 {
-                    "id": i + 1, "workspace_id": 1, "external_id": f"U{i}", "name": f"Sponsor {i}", "tz": "UTC",
-                    "tz_checked_at": NOW - timedelta(days=1), "updated_at": long_ago,
+                    "id": i + 1,
+                    "workspace_id": 1,
+                    "external_id": f"U{i}",
+                    "name": f"Sponsor {i}",
+                    "tz": "UTC",
+                    "tz_checked_at": NOW - timedelta(days=1),
+                    "updated_at": long_ago,
                     "next_digest_at": NOW - timedelta(minutes=1) if i % 100 == 0 else NOW + timedelta(days=5),
                 }
                 for i in range(sponsors)
@@ -65,11 +69,29 @@ async def fill(engine, size: int) -> None:  # noqa: ANN001
         )
         rows = [
             {
-                "id": i + 1, "workspace_id": 1, "platform": "slack", "channel": f"C{i}", "thread": f"{i}.0", "project": f"Project {i}",
-                "started_by_id": 1 + i // PER_SPONSOR, "sponsor_id": 1 + i // PER_SPONSOR, "stage": "finished", "cursor": 7,
-                "skipped": [], "version": 2, "answered": 8, "total": 7.5, "level": "Ready for production", "gaps": "owner",
-                "has_gaps": True, "created_at": long_ago, "updated_at": long_ago, "finished_at": long_ago,
-                "gaps_since": {"owner": long_ago.isoformat()}, "reminders_since_change": 0, "escalated": False,
+                "id": i + 1,
+                "workspace_id": 1,
+                "platform": "slack",
+                "channel": f"C{i}",
+                "thread": f"{i}.0",
+                "project": f"Project {i}",
+                "started_by_id": 1 + i // PER_SPONSOR,
+                "sponsor_id": 1 + i // PER_SPONSOR,
+                "stage": "finished",
+                "cursor": 7,
+                "skipped": [],
+                "version": 2,
+                "answered": 8,
+                "total": 7.5,
+                "level": "Ready for production",
+                "gaps": "owner",
+                "has_gaps": True,
+                "created_at": long_ago,
+                "updated_at": long_ago,
+                "finished_at": long_ago,
+                "gaps_since": {"owner": long_ago.isoformat()},
+                "reminders_since_change": 0,
+                "escalated": False,
                 "next_reminder_at": NOW - timedelta(minutes=1) if i % 100 == 0 else NOW + timedelta(days=2),
             }
             for i in range(size)
@@ -92,7 +114,7 @@ async def measure(url: str, size: int) -> str:
             statements.clear()
             sender.sent = 0
             started = time.perf_counter()
-            report = await run(now=NOW)
+            await run(now=NOW)
             took = time.perf_counter() - started
             out.append(f"{name:>6} pass: {took * 1000:8.1f} ms  {len(statements):3d} SQL statements  {sender.sent:5d} sent")
         return f"{size:>7,} assessments ({size // 100:,} due):  " + "   |   ".join(out)

@@ -32,14 +32,30 @@ sys.path.insert(0, str(ROOT))
 from bench import reminder_passes  # noqa: E402
 from tests.loopback import descendants, environment, free_port, until_healthy  # noqa: E402
 
-
 SECRET = "bench-secret"
 PREFLIGHT = Path(sys.executable).parent / "preflight"
 TICK = os.sysconf("SC_CLK_TCK")
-CHOICES = {"data": "ready", "process": "some", "roi": None, "governance": "parallel", "ownership": None, "monitoring": None, "skills": "partly", "use_case": "real"}
+CHOICES = {
+    "data": "ready",
+    "process": "some",
+    "roi": None,
+    "governance": "parallel",
+    "ownership": None,
+    "monitoring": None,
+    "skills": "partly",
+    "use_case": "real",
+}
 FORMS = {
-    "roi": {"statement": {"type": "plain_text_input", "value": "Cut churn"}, "target": {"type": "plain_text_input", "value": "below 4%"}, "by_when": {"type": "datepicker", "selected_date": "2099-06-30"}},
-    "ownership": {"owner": {"type": "users_select", "selected_user": "UDANA"}, "budget": {"type": "plain_text_input", "value": "50k EUR"}, "time": {"type": "plain_text_input", "value": "1 day a week"}},
+    "roi": {
+        "statement": {"type": "plain_text_input", "value": "Cut churn"},
+        "target": {"type": "plain_text_input", "value": "below 4%"},
+        "by_when": {"type": "datepicker", "selected_date": "2099-06-30"},
+    },
+    "ownership": {
+        "owner": {"type": "users_select", "selected_user": "UDANA"},
+        "budget": {"type": "plain_text_input", "value": "50k EUR"},
+        "time": {"type": "plain_text_input", "value": "1 day a week"},
+    },
     "monitoring": {"checks": {"type": "checkboxes", "selected_options": [{"value": "accuracy_drift"}, {"value": "data_drift"}]}},
 }
 
@@ -136,20 +152,40 @@ def signed(body: str) -> dict[str, str]:
 
 
 def start_body(n: int, api: RemoteSlack) -> str:
-    return urlencode({
-        "team_id": "TBENCH", "channel_id": f"C{n}", "user_id": f"U{n % 50}", "user_name": f"user{n % 50}", "command": "/readiness",
-        "text": f"start Bench project {n}", "trigger_id": f"start-{n}-{time.monotonic_ns()}", "response_url": f"{api.base}/respond/{n}",
-    })
+    return urlencode(
+        {
+            "team_id": "TBENCH",
+            "channel_id": f"C{n}",
+            "user_id": f"U{n % 50}",
+            "user_name": f"user{n % 50}",
+            "command": "/readiness",
+            "text": f"start Bench project {n}",
+            "trigger_id": f"start-{n}-{time.monotonic_ns()}",
+            "response_url": f"{api.base}/respond/{n}",
+        }
+    )
 
 
-def click_body(n: int, api: RemoteSlack, *, assessment: int, question: str = "data", value: str = "ready", command: str | None = None) -> str:
-    action = {"type": "button", "action_id": "pf_choice_0", "block_id": f"q:{question}", "value": json.dumps({"a": assessment, "q": question, "v": value})}
+def click_body(
+    n: int, api: RemoteSlack, *, assessment: int, question: str = "data", value: str = "ready", command: str | None = None
+) -> str:
+    action = {
+        "type": "button",
+        "action_id": "pf_choice_0",
+        "block_id": f"q:{question}",
+        "value": json.dumps({"a": assessment, "q": question, "v": value}),
+    }
     if command:
         action = {"type": "button", "action_id": f"pf_cmd_{command}", "block_id": "b", "value": json.dumps({"a": assessment, "c": command})}
     payload = {
-        "type": "block_actions", "team": {"id": "TBENCH"}, "user": {"id": f"U{n % 50}", "name": f"user{n % 50}", "team_id": "TBENCH"},
-        "trigger_id": f"click-{n}-{time.monotonic_ns()}", "container": {"message_ts": "1.0", "channel_id": f"C{assessment}"},
-        "channel": {"id": f"C{assessment}"}, "response_url": f"{api.base}/respond/{n}", "actions": [action],
+        "type": "block_actions",
+        "team": {"id": "TBENCH"},
+        "user": {"id": f"U{n % 50}", "name": f"user{n % 50}", "team_id": "TBENCH"},
+        "trigger_id": f"click-{n}-{time.monotonic_ns()}",
+        "container": {"message_ts": "1.0", "channel_id": f"C{assessment}"},
+        "channel": {"id": f"C{assessment}"},
+        "response_url": f"{api.base}/respond/{n}",
+        "actions": [action],
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -157,10 +193,18 @@ def click_body(n: int, api: RemoteSlack, *, assessment: int, question: str = "da
 def form_body(n: int, *, assessment: int, question: str) -> str:
     state = {key: {"value": element} for key, element in FORMS[question].items()}
     payload = {
-        "type": "view_submission", "team": {"id": "TBENCH"}, "user": {"id": f"U{n % 50}", "name": f"user{n % 50}", "team_id": "TBENCH"},
+        "type": "view_submission",
+        "team": {"id": "TBENCH"},
+        "user": {"id": f"U{n % 50}", "name": f"user{n % 50}", "team_id": "TBENCH"},
         "trigger_id": f"form-{n}-{time.monotonic_ns()}",
-        "view": {"id": f"V{assessment}{question}", "type": "modal", "hash": "h", "callback_id": "pf_answer_form",
-                 "private_metadata": json.dumps({"a": assessment, "q": question, "m": None}), "state": {"values": state}},
+        "view": {
+            "id": f"V{assessment}{question}",
+            "type": "modal",
+            "hash": "h",
+            "callback_id": "pf_answer_form",
+            "private_metadata": json.dumps({"a": assessment, "q": question, "m": None}),
+            "state": {"values": state},
+        },
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -174,8 +218,11 @@ class Run:
     def summary(self) -> dict:
         ms = sorted(t * 1000 for t in self.timings)
         return {
-            "requests": len(ms), "errors": self.errors, "p50_ms": round(statistics.median(ms), 2),
-            "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2), "rps": round(len(ms) / self.wall, 1),
+            "requests": len(ms),
+            "errors": self.errors,
+            "p50_ms": round(statistics.median(ms), 2),
+            "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 2),
+            "rps": round(len(ms) / self.wall, 1),
         }
 
 
@@ -214,7 +261,11 @@ async def ack_benchmark(api: RemoteSlack, database: str, *, n: int, rounds: int)
     Between rounds the loopback Slack API goes quiet: Preflight's work for one round (done after
     its acks) is not left to load the next round of the bare apps, or its own."""
     rows = []
-    async with bare_server(api, process_before_response=False) as (bare, _), bare_server(api, process_before_response=True) as (pbr, _), preflight_server(api, database) as (ours, _):
+    async with (
+        bare_server(api, process_before_response=False) as (bare, _),
+        bare_server(api, process_before_response=True) as (pbr, _),
+        preflight_server(api, database) as (ours, _),
+    ):
         servers = (("bare Bolt", bare), ("bare Bolt, process_before_response", pbr), ("Preflight", ours))
         for _, url in servers:  # warm up all three
             await fire(url, [start_body(i, api) for i in range(20)], concurrency=5)
@@ -253,31 +304,44 @@ async def throughput_benchmark(api: RemoteSlack, database: str, *, assessments: 
         bodies = []
         for a in range(1, assessments + 1):
             for question, value in CHOICES.items():
-                bodies.append(form_body(len(bodies), assessment=a, question=question) if value is None else click_body(len(bodies), api, assessment=a, question=question, value=value))
+                bodies.append(
+                    form_body(len(bodies), assessment=a, question=question)
+                    if value is None
+                    else click_body(len(bodies), api, assessment=a, question=question, value=value)
+                )
         answers = await fire(url, bodies, concurrency=concurrency)
         await api.settle(0.5)
         finishes = [click_body(i, api, assessment=a, command="finish") for i, a in enumerate(range(1, assessments + 1))]
         await fire(url, finishes, concurrency=concurrency)  # to the review
         await api.settle(0.5)
-        await fire(url, [click_body(i + assessments, api, assessment=a, command="finish") for i, a in enumerate(range(1, assessments + 1))], concurrency=concurrency)
+        await fire(
+            url,
+            [click_body(i + assessments, api, assessment=a, command="finish") for i, a in enumerate(range(1, assessments + 1))],
+            concurrency=concurrency,
+        )
         await api.settle(0.5)
         wall = time.perf_counter() - began
         cpu = cpu_seconds(pid) - cpu_before
         after = rss_mib(pid)
     return {
-        "assessments": assessments, "errors": answers["errors"], "wall_s": round(wall, 1),
-        "assessments_per_s": round(assessments / wall, 1), "cpu_ms_per_assessment": round(1000 * cpu / assessments, 1),
+        "assessments": assessments,
+        "errors": answers["errors"],
+        "wall_s": round(wall, 1),
+        "assessments_per_s": round(assessments / wall, 1),
+        "cpu_ms_per_assessment": round(1000 * cpu / assessments, 1),
         "assessments_per_cpu_second": round(assessments / cpu, 1) if cpu else None,
-        "rss_idle_mib": round(sum(idle), 1), "rss_after_mib": round(sum(after), 1),
-        "rss_idle_by_process": idle, "rss_after_by_process": after,  # preflight serve, then its worker
+        "rss_idle_mib": round(sum(idle), 1),
+        "rss_after_mib": round(sum(after), 1),
+        "rss_idle_by_process": idle,
+        "rss_after_by_process": after,  # preflight serve, then its worker
     }
 
 
 def table(rows: list[dict], columns: list[str]) -> str:
     widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=False))
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths)) for r in rows]
+    out += ["  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=False)) for r in rows]
     return "\n".join(out)
 
 
@@ -301,7 +365,9 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 async def main(quick: bool, ack_only: bool = False) -> None:
     port = free_port()
-    fake = await asyncio.create_subprocess_exec(sys.executable, str(ROOT / "bench" / "fake_slack_server.py"), "--port", str(port), stdout=asyncio.subprocess.PIPE)
+    fake = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "bench" / "fake_slack_server.py"), "--port", str(port), stdout=asyncio.subprocess.PIPE
+    )
     await fake.stdout.readline()  # its URL, once it listens
     api = RemoteSlack(port)
     results: dict = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]}, "runs": {}}
@@ -310,10 +376,10 @@ async def main(quick: bool, ack_only: bool = False) -> None:
         with tempfile.TemporaryDirectory() as folder:
             fresh = lambda name: f"sqlite:///{folder}/{name}.db"  # noqa: E731
             if url:
-                from tests.conftest import reset_postgres
                 from storage.engine import database_url
+                from tests.conftest import reset_postgres
 
-                async def fresh_pg(name: str) -> str:
+                async def fresh_pg(name: str, url: str = url) -> str:
                     await reset_postgres(database_url({"DATABASE_URL": url}))
                     return url
 

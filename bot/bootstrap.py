@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,7 +28,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -77,7 +78,13 @@ async def bootstrap(
     workers = Workers(inbox=repos.inbox, handlers={}, clock=wall_clock, slots=slots, poll=poll)
     senders: dict[str, Sender] = {}
     app = App(
-        config=config, engine=engine, repos=repos, preflight=preflight, workers=workers, http=http, clock=clock,
+        config=config,
+        engine=engine,
+        repos=repos,
+        preflight=preflight,
+        workers=workers,
+        http=http,
+        clock=clock,
         scheduler=Scheduler(deliveries=repos.deliveries, workspaces=repos.workspaces, inbox=repos.inbox, senders={}),
     )
     if config.slack_configured:

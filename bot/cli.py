@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import gc
 import sys
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from bot import export
 from bot.bootstrap import bootstrap
@@ -28,10 +28,17 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the HTTP server: Slack (POST /slack/events), Teams (POST /api/messages), the health check")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT, or 3000)")
     serve.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this server")
-    serve.add_argument("--no-workers", action="store_true", help="only store and acknowledge requests; 'preflight worker' processes work on them")
-    worker = sub.add_parser("worker", help="work on acknowledged requests and send reminders, without serving HTTP (beside 'serve --no-workers')")
+    serve.add_argument(
+        "--no-workers", action="store_true", help="only store and acknowledge requests; 'preflight worker' processes work on them"
+    )
+    worker = sub.add_parser(
+        "worker", help="work on acknowledged requests and send reminders, without serving HTTP (beside 'serve --no-workers')"
+    )
     worker.add_argument("--no-scheduler", action="store_true", help="do not send reminders and digests from this process")
-    for name, what in (("nudge", "one pass of reminders (gap nudges, unfinished checks, escalations), then exit"), ("digest", "one pass of weekly sponsor digests, then exit")):
+    for name, what in (
+        ("nudge", "one pass of reminders (gap nudges, unfinished checks, escalations), then exit"),
+        ("digest", "one pass of weekly sponsor digests, then exit"),
+    ):
         one = sub.add_parser(name, help=what)
         one.add_argument("--now", type=_instant, help="the time to run the pass for, ISO 8601 (default: now); no zone means UTC")
     console = sub.add_parser("console", help="the assessment in the terminal (answers may be piped, one per line)")
@@ -56,7 +63,7 @@ def _instant(text: str) -> datetime:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not an ISO 8601 time, e.g. 2026-11-23T10:00:00+01:00") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 async def _pass(config: Config, *, kind: str, now: datetime | None) -> int:
@@ -167,7 +174,7 @@ async def _export(config: Config, *, fmt: str, output: Path | None) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        output.write_text(text, encoding="utf-8")
+        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
     except OSError as e:
         raise Failure(f"Cannot write {output}: {e.strerror or e}.") from None
     print(f"Wrote {output}.", file=sys.stderr)
@@ -204,7 +211,11 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if args.command is None or (args.command == "db" and args.db_command is None) or (args.command == "teams" and args.teams_command is None):
+    if (
+        args.command is None
+        or (args.command == "db" and args.db_command is None)
+        or (args.command == "teams" and args.teams_command is None)
+    ):
         p.print_help()
         return 2
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from storage.engine import database_url
 
@@ -37,7 +37,7 @@ class Config:
     slack_timeout: float = 10.0  # seconds per Web API call
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:

@@ -53,9 +53,7 @@ def records(assessments: list[Loaded]) -> list[dict[str, Any]]:
                     }
                     for q in QUESTIONS
                 },
-                "recommendations": [
-                    {"question": w.question, "recommendation": w.recommendation} for w in card.weaknesses
-                ],
+                "recommendations": [{"question": w.question, "recommendation": w.recommendation} for w in card.weaknesses],
             }
         )
     return out
@@ -66,7 +64,21 @@ def to_json(rows: list[dict[str, Any]]) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    base = ["id", "platform", "workspace", "channel", "project", "sponsor", "owner", "stage", "answered", "score", "percent", "level", "gaps"]
+    base = [
+        "id",
+        "platform",
+        "workspace",
+        "channel",
+        "project",
+        "sponsor",
+        "owner",
+        "stage",
+        "answered",
+        "score",
+        "percent",
+        "level",
+        "gaps",
+    ]
     per_question = [f"{q.number}_{q.key}_{part}" for q in QUESTIONS for part in ("score", "answer", "by")]
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Mapping
 
 from conversations.digest import digest
-from conversations.reminders import Planned, Sender, Target, plan
-from conversations.schedule import Due, Kind, digest_period, next_digest
 from conversations.people import Person
 from conversations.ports import Deliveries, Inbox, Workspaces
 from conversations.ports import DeliveryOutcome as Outcome
+from conversations.reminders import Planned, Sender, Target, plan
+from conversations.schedule import Due, Kind, digest_period, next_digest
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -113,7 +113,7 @@ class Scheduler:
         await self.deliver(now=now, report=report)
         return report
 
-    async def _zone(self, sponsor, *, now: datetime) -> tuple[str | None, datetime | None]:  # noqa: ANN001
+    async def _zone(self, sponsor, *, now: datetime) -> tuple[str | None, datetime | None]:
         """The sponsor's time zone, asked of the platform once a week."""
         if sponsor.tz_checked_at is not None and now - sponsor.tz_checked_at < TZ_REFRESH:
             return sponsor.tz, sponsor.tz_checked_at
@@ -186,6 +186,5 @@ class Scheduler:
                     log.exception("%s pass failed; trying again next time", name)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=every)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
-

@@ -83,7 +83,9 @@ async def serve(app: web.Application, *, port: int, host: str = "0.0.0.0", ready
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port)
     await site.start()
-    paths = ", ".join(sorted(f"{r.method} {r.resource.canonical}" for r in app.router.routes() if r.method != "HEAD"))
+    paths = ", ".join(
+        sorted(f"{r.method} {r.resource.canonical}" for r in app.router.routes() if r.method != "HEAD" and r.resource is not None)
+    )
     print(f"Preflight is listening on http://{host}:{port} ({paths}).", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -13,8 +13,8 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Mapping
 
 from conversations.ports import Claimed, Inbox
 
@@ -30,8 +30,15 @@ def worker_name() -> str:
 
 class Workers:
     def __init__(
-        self, *, inbox: Inbox, handlers: Mapping[str, Handler], clock: Callable[[], datetime],
-        slots: int = 4, lease: timedelta = LEASE, poll: float = 1.0, backlog: int = 256,
+        self,
+        *,
+        inbox: Inbox,
+        handlers: Mapping[str, Handler],
+        clock: Callable[[], datetime],
+        slots: int = 4,
+        lease: timedelta = LEASE,
+        poll: float = 1.0,
+        backlog: int = 256,
     ) -> None:
         self.inbox = inbox
         self.handlers = dict(handlers)
@@ -67,7 +74,7 @@ class Workers:
         """Finish what is in hand (what is left stays in the inbox for the next process), then stop."""
         try:
             await asyncio.wait_for(self.queue.join(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             log.warning("stopping with %d requests unfinished; they stay in the inbox", self.queue.qsize() + len(self.in_hand))
         for task in self._tasks:
             task.cancel()
@@ -119,7 +126,7 @@ class Workers:
         if item.attempts >= MAX_ATTEMPTS:
             await self.inbox.done(id=item.id, owner=self.owner, now=self.clock(), error=f"gave up: {type(error).__name__}: {error}"[:300])
             return
-        retry = self.clock() + timedelta(seconds=min(300, 2 ** item.attempts))
+        retry = self.clock() + timedelta(seconds=min(300, 2**item.attempts))
         await self.inbox.extend(id=item.id, owner=self.owner, until=retry)  # claimable again after the back-off
 
     async def _poll(self) -> None:
@@ -135,7 +142,7 @@ class Workers:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _heartbeat(self) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 from conversations.questions import MAX_TEXT, NONE_WORDS, Field, Kind, Question
 from conversations.text import clip
@@ -19,8 +20,7 @@ from conversations.text import clip
 MAX_NAME = 120
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₣": "CHF"}
 CURRENCIES = frozenset(
-    "EUR USD GBP CHF JPY CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN INR CNY HKD SGD "
-    "BRL MXN ZAR KRW TRY ILS AED SAR".split()
+    "EUR USD GBP CHF JPY CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN INR CNY HKD SGD BRL MXN ZAR KRW TRY ILS AED SAR".split()
 )
 NOT_ALLOCATED = frozenset({"not allocated", "unallocated", "no budget", "none", "0", "nothing", "tbd"})
 MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -248,10 +248,7 @@ def _checklist(f: Field, given: Any) -> list[str]:
         if part.isdigit() and 1 <= int(part) <= len(keys):
             picked.add(keys[int(part) - 1])
             continue
-        raise Invalid(
-            f"'{_clip(part)}' is not on the list; use numbers from 1 to {len(keys)} "
-            "separated by commas, 'all' or 'none'."
-        )
+        raise Invalid(f"'{_clip(part)}' is not on the list; use numbers from 1 to {len(keys)} separated by commas, 'all' or 'none'.")
     return [k for k in keys if k in picked]
 
 

@@ -7,13 +7,12 @@ people mentioned, already translated from their platform's syntax.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from conversations import events
 from conversations.machine import MAX_SNOOZE_DAYS, validate_project
 from conversations.people import Person
-
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,14 @@ class Unknown:
     text: str
 
 
-Command = (
-    Help | StartCheck | Status | ListChecks | SetOwner | SetSponsor | SnoozeCheck | DigestPreview | OpenSettings
-    | Invalid | Unknown
-)
-_PLAIN = {"help": Help, "status": Status, "list": ListChecks, "digest": DigestPreview, "settings": OpenSettings}
+Command = Help | StartCheck | Status | ListChecks | SetOwner | SetSponsor | SnoozeCheck | DigestPreview | OpenSettings | Invalid | Unknown
+_PLAIN: dict[str, type[Help | Status | ListChecks | DigestPreview | OpenSettings]] = {
+    "help": Help,
+    "status": Status,
+    "list": ListChecks,
+    "digest": DigestPreview,
+    "settings": OpenSettings,
+}
 
 
 def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Command:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from conversations.people import Person
 
@@ -126,6 +127,22 @@ class Unknown:
 
 
 Event = (
-    Start | Say | Submit | Fill | Confirm | Skip | Back | Edit | Review | Finish | Reopen | Status | Help | Resume
-    | SetOwner | SetSponsor | Snooze | Unknown
+    Start
+    | Say
+    | Submit
+    | Fill
+    | Confirm
+    | Skip
+    | Back
+    | Edit
+    | Review
+    | Finish
+    | Reopen
+    | Status
+    | Help
+    | Resume
+    | SetOwner
+    | SetSponsor
+    | Snooze
+    | Unknown
 )

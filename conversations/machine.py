@@ -10,10 +10,11 @@ A step never raises on bad input: it returns the state unchanged and an error re
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from conversations import prompts
 from conversations.answers import merged, parse_answer, split_line
@@ -151,9 +152,7 @@ def _here(state: State) -> Reply:
 
 
 def _review(state: State) -> Reply:
-    return prompts.review(
-        state.project, answers=state.values, skipped=state.skipped, finished=state.stage is Stage.FINISHED
-    )
+    return prompts.review(state.project, answers=state.values, skipped=state.skipped, finished=state.stage is Stage.FINISHED)
 
 
 def _next_open(state: State) -> int | None:
@@ -338,7 +337,7 @@ def _resume(state: State, event: Resume, now: datetime) -> tuple[State, list[Rep
 
 def _set_owner(state: State, event: SetOwner, now: datetime) -> tuple[State, list[Reply]]:
     q = BY_KEY["ownership"]
-    current = dict(state.answers["ownership"].values) if "ownership" in state.answers else {f.key: None for f in q.fields}
+    current: dict[str, Any] = dict(state.answers["ownership"].values) if "ownership" in state.answers else {f.key: None for f in q.fields}
     current["owner"] = event.person.as_value()
     answers = dict(state.answers)
     answers[q.key] = Answer(values=current, by=event.by, at=now)
@@ -367,7 +366,7 @@ def _snooze(state: State, event: Snooze, now: datetime) -> tuple[State, list[Rep
     return snoozed, [prompts.Reply(title=f"Reminders for {state.project} are paused until {until:%a %d %b %Y}.")]
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[State, Any, datetime], tuple[State, list[Reply]]]] = {
     Unknown: _unknown,
     Snooze: _snooze,
     Say: _say,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,5 +21,5 @@ class Person:
         return {"id": self.id, "name": self.name}
 
     @classmethod
-    def from_value(cls, value: Mapping[str, Any]) -> "Person":
+    def from_value(cls, value: Mapping[str, Any]) -> Person:
         return cls(name=str(value.get("name") or value.get("id")), id=value.get("id"))

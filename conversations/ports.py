@@ -8,9 +8,10 @@ conversations/reminders.py planned, and records how each send went).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from conversations.questions import TOTAL
 
@@ -58,8 +59,10 @@ class Listing:
     def __str__(self) -> str:
         from conversations.machine import Stage
 
-        where = "finished" if self.stage is Stage.FINISHED else (
-            f"question {self.position} of {TOTAL}" if self.stage is Stage.ASKING else "in review"
+        where = (
+            "finished"
+            if self.stage is Stage.FINISHED
+            else (f"question {self.position} of {TOTAL}" if self.stage is Stage.ASKING else "in review")
         )
         return f"{self.project} ({where}, {self.answered} of {TOTAL} answered, {self.percent}%)"
 
@@ -247,8 +250,12 @@ class Deliveries(Protocol):
         ...
 
     async def record_digests(
-        self, *, planned: Sequence[Planned], schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
-        digested: Mapping[int, float], now: datetime,
+        self,
+        *,
+        planned: Sequence[Planned],
+        schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
+        digested: Mapping[int, float],
+        now: datetime,
     ) -> int:
         """Queue digests; write each sponsor's (next slot, zone, zone checked at) and each project's digested score."""
         ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from conversations.answers import as_line, describe
 from conversations.messages import Action, Choice, Progress, Reply, Tone, Verb
@@ -30,7 +31,6 @@ USAGE = (
     ("settings", "reminder and digest settings (workspace admins)"),
     ("help", "this help"),
 )
-
 
 
 def progress(*, position: int, answers: Mapping[str, Any]) -> Progress:

@@ -70,9 +70,7 @@ class Question:
 
 MAX_TEXT = 3000
 MAX_PROJECT_NAME = 80
-NONE_WORDS = frozenset(
-    {"none", "no", "nobody", "no one", "n/a", "na", "-", "tbd", "not yet", "unknown", "not defined", "not defined yet"}
-)
+NONE_WORDS = frozenset({"none", "no", "nobody", "no one", "n/a", "na", "-", "tbd", "not yet", "unknown", "not defined", "not defined yet"})
 
 _MONITORING = (
     Option("accuracy_drift", "Accuracy drift"),
@@ -108,7 +106,7 @@ QUESTIONS: tuple[Question, ...] = (
             Field("notes", "Notes", Kind.TEXT, required=False, hint="Anything worth knowing, or 'skip'"),
         ),
         rubric=("built for AI workloads", "partly, workarounds planned", "legacy systems"),
-        example='2; nightly batch today, streaming planned for Q2',
+        example="2; nightly batch today, streaming planned for Q2",
     ),
     Question(
         number=2,
@@ -116,8 +114,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Deployment process",
         text="Do we have a structured evaluation and deployment process?",
         help=(
-            "Defined stages, gate criteria and sign-offs: teams that have them reach production "
-            "far more often than teams that improvise."
+            "Defined stages, gate criteria and sign-offs: teams that have them reach production far more often than teams that improvise."
         ),
         pillar=Pillar.PROCESS,
         rule=Rule.CHOICE,
@@ -135,7 +132,7 @@ QUESTIONS: tuple[Question, ...] = (
             Field("link", "Link to the process", Kind.TEXT, required=False, hint="A URL or document name, or 'skip'"),
         ),
         rubric=("defined stages, gate criteria, sign-offs", "some stages, informal gates", "improvised"),
-        example='1; https://wiki.example.com/ml-release-process',
+        example="1; https://wiki.example.com/ml-release-process",
     ),
     Question(
         number=3,
@@ -164,17 +161,14 @@ QUESTIONS: tuple[Question, ...] = (
             "a statement without a number or date",
             "not defined yet",
         ),
-        example='Cut monthly churn of SME customers; 6.1%; below 4%; 2027-06-30',
+        example="Cut monthly churn of SME customers; 6.1%; below 4%; 2027-06-30",
     ),
     Question(
         number=4,
         key="governance",
         title="Governance",
         text="Is governance (privacy, access control, audit) built in parallel with the model?",
-        help=(
-            "Privacy, access control and audit requirements found at the production gate cost "
-            "months. Who reviews them, and when?"
-        ),
+        help=("Privacy, access control and audit requirements found at the production gate cost months. Who reviews them, and when?"),
         pillar=Pillar.PROCESS,
         rule=Rule.CHOICE,
         fields=(
@@ -191,7 +185,7 @@ QUESTIONS: tuple[Question, ...] = (
             Field("reviewer", "Reviewer", Kind.PERSON, required=False, hint="a person, or 'skip'"),
         ),
         rubric=("reviewed in parallel", "started", "planned for later"),
-        example='2; Priya Shah',
+        example="2; Priya Shah",
     ),
     Question(
         number=5,
@@ -216,7 +210,7 @@ QUESTIONS: tuple[Question, ...] = (
             Field("time", "Time allocated", Kind.TEXT, required=False, hint="e.g. '20% of one engineer', or 'none'"),
         ),
         rubric=("owner + budget + time", "some of the three", "none"),
-        example='Dana Lee; 120000 EUR; 20% of one engineer',
+        example="Dana Lee; 120000 EUR; 20% of one engineer",
     ),
     Question(
         number=6,
@@ -236,7 +230,7 @@ QUESTIONS: tuple[Question, ...] = (
             ),
         ),
         rubric=("4–5 ticked", "2–3 ticked", "0–1 ticked"),
-        example='1, 2, 4',
+        example="1, 2, 4",
     ),
     Question(
         number=7,
@@ -244,8 +238,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Skills gap",
         text="Have we accounted for the skills gap in timeline and budget?",
         help=(
-            "Building a model and running one are different skills: monitoring, retraining, "
-            "debugging in production. Are they in the plan?"
+            "Building a model and running one are different skills: monitoring, retraining, debugging in production. Are they in the plan?"
         ),
         pillar=Pillar.FOUNDATIONS,
         rule=Rule.CHOICE,
@@ -263,7 +256,7 @@ QUESTIONS: tuple[Question, ...] = (
             Field("notes", "Notes", Kind.TEXT, required=False, hint="Anything worth knowing, or 'skip'"),
         ),
         rubric=("yes", "partly", "no"),
-        example='2; MLOps training booked for March',
+        example="2; MLOps training booked for March",
     ),
     Question(
         number=8,
@@ -287,7 +280,7 @@ QUESTIONS: tuple[Question, ...] = (
             Field("problem", "Problem statement", Kind.TEXT, required=False, hint="One or two sentences, or 'skip'"),
         ),
         rubric=("real operational problem with measurable ROI", "mixed", "competitive pressure"),
-        example='1; agents spend a third of their week on churn-risk calls',
+        example="1; agents spend a third of their week on churn-risk calls",
     ),
 )
 

@@ -46,7 +46,7 @@ class Notice:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Notice":
+    def from_json(cls, data: dict[str, Any]) -> Notice:
         return cls(
             kind=data["kind"],
             title=data["title"],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from conversations.questions import QUESTIONS, TOTAL, Pillar, Question, Rule
 
@@ -31,7 +32,7 @@ class Level(str, Enum):
     NOT_READY = "Not ready"
 
     @classmethod
-    def for_pillar_score(cls, score: float) -> "Level":
+    def for_pillar_score(cls, score: float) -> Level:
         if score >= 0.75:
             return cls.READY
         if score >= 0.5:
@@ -159,10 +160,7 @@ def recommend(q: Question, values: Mapping[str, Any] | None, s: float) -> str:
     if q.key == "monitoring":
         checks = q.fields[0].options
         missing = [o.label.lower() for o in checks if o.key not in (values.get("checks") or [])]
-        return (
-            f"Add {_join(missing)} before launch: models degrade as data changes, and without "
-            "alerts nobody notices for weeks."
-        )
+        return f"Add {_join(missing)} before launch: models degrade as data changes, and without alerts nobody notices for weeks."
     low, partial = _ADVICE[q.key]
     return low if s == 0 else partial
 

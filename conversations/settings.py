@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time, timedelta
-from typing import Mapping
 
 from conversations.schedule import Settings, valid_zone
 

@@ -7,9 +7,10 @@ Adapters draw each part in their own medium (an ephemeral message, a card update
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 from conversations.machine import State
 from conversations.messages import Reply, Tone
@@ -73,9 +74,7 @@ class Shown:
     form: Form | None = None  # open this form for the person
 
 
-def arrange(
-    replies: tuple[Reply, ...], *, assessment_id: int, place: Place, card: Card | None, from_message: bool
-) -> Shown:
+def arrange(replies: tuple[Reply, ...], *, assessment_id: int, place: Place, card: Card | None, from_message: bool) -> Shown:
     """Where each reply of a turn goes.
 
     After an error only the error is shown, and only to the person: the question is still on screen.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from conversations import commands as cmd
 from conversations import events
@@ -116,7 +117,9 @@ class Preflight:
         listed = await self.assessments.listing(platform=actor.platform, workspace=actor.workspace)
         if not listed:
             return _private(Reply(title=f"No readiness checks in this workspace yet. Start one with {actor.prefix}start <project>."))
-        lines = [f"• {item} · {item.level} · {', '.join(GAP_LABELS[g] for g in item.gaps) or 'no blocking gaps'}" for item in listed[:MAX_LISTED]]
+        lines = [
+            f"• {item} · {item.level} · {', '.join(GAP_LABELS[g] for g in item.gaps) or 'no blocking gaps'}" for item in listed[:MAX_LISTED]
+        ]
         if len(listed) > MAX_LISTED:
             lines.append(f"…and {len(listed) - MAX_LISTED} more ('preflight export' has them all).")
         return _private(Reply(title=f"Readiness checks in this workspace ({len(listed)})", body="\n".join(lines)))
@@ -202,7 +205,7 @@ class Preflight:
         return await self.turn(actor, assessment_id=assessment_id, event=event, from_message=from_message)
 
     async def gaps_form(self, actor: Actor, *, assessment_id: int) -> Shown:
-        """"Fill in now": a form with exactly the fields that close the blocking gaps."""
+        """ "Fill in now": a form with exactly the fields that close the blocking gaps."""
         loaded = await self.assessments.load(assessment_id=assessment_id, workspace=actor.workspace)
         if loaded is None:
             return _private(error(NOT_FOUND))
@@ -253,7 +256,9 @@ class Preflight:
 
     async def remember_zone(self, actor: Actor, *, tz: str) -> None:
         """The person's time zone as their client reported it."""
-        await self.workspaces.set_time_zone(platform=actor.platform, workspace=actor.workspace, person=actor.person, tz=tz, now=self.clock())
+        await self.workspaces.set_time_zone(
+            platform=actor.platform, workspace=actor.workspace, person=actor.person, tz=tz, now=self.clock()
+        )
 
     async def forget_workspace(self, *, platform: str, workspace: str) -> None:
         """The app was removed from a workspace: its data goes with it."""

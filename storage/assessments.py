@@ -161,8 +161,10 @@ class SqlAssessments(SqlRepository):
     async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]:
         """Assessments a person started, owns or sponsors (the 50 most recently changed)."""
         async with self.session() as session:
-            ids = select(Person.id).join(Workspace, Workspace.id == Person.workspace_id).where(
-                Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person
+            ids = (
+                select(Person.id)
+                .join(Workspace, Workspace.id == Person.workspace_id)
+                .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
             )
             query = (
                 select(Assessment)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url

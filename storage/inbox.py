@@ -25,8 +25,12 @@ class SqlInbox(SqlRepository):
         """Store a request; None when its key is there already (a retry). With `owner` the row is leased to it at once."""
         leased = {"lease_owner": owner, "lease_until": now + lease, "attempts": 1} if owner is not None else {"attempts": 0}
         insert = self._insert(Inbox).values(
-            key=item.key[:KEY_LENGTH], platform=item.platform, workspace=item.workspace, payload=dict(item.payload),
-            created_at=now, **leased,
+            key=item.key[:KEY_LENGTH],
+            platform=item.platform,
+            workspace=item.workspace,
+            payload=dict(item.payload),
+            created_at=now,
+            **leased,
         )
         async with self.engine.begin() as conn:
             row = (await conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]).returning(Inbox.id, *_CLAIMED))).first()
@@ -42,7 +46,10 @@ class SqlInbox(SqlRepository):
         )
         async with self.engine.begin() as conn:
             rows = await claim_rows(
-                conn, table=Inbox, due=due, lease={"lease_owner": owner, "lease_until": now + lease, "attempts": Inbox.attempts + 1},
+                conn,
+                table=Inbox,
+                due=due,
+                lease={"lease_owner": owner, "lease_until": now + lease, "attempts": Inbox.attempts + 1},
                 returning=_CLAIMED,
             )
         return [_claimed(r) for r in sorted(rows, key=lambda r: r.id)]

@@ -7,7 +7,8 @@ take the same row; SQLAlchemy drops the clause on SQLite, which lets one writer 
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Row, Select, update
 from sqlalchemy.ext.asyncio import AsyncConnection

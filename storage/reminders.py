@@ -8,8 +8,9 @@ that runs twice delivers once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -94,7 +95,12 @@ class ReminderStore:
                 "assessment_id": p.assessment_id,
                 "person_id": p.person_id,
                 "platform": p.target.platform,
-                "target": {"workspace": p.target.workspace, "channel": p.target.channel, "thread": p.target.thread, "person": p.target.person},
+                "target": {
+                    "workspace": p.target.workspace,
+                    "channel": p.target.channel,
+                    "thread": p.target.thread,
+                    "person": p.target.person,
+                },
                 "notice": p.notice.to_json(),
                 "status": "pending",
                 "attempts": 0,
@@ -118,7 +124,10 @@ class ReminderStore:
                 .limit(limit)
             )
             rows = await claim_rows(
-                conn, table=Reminder, due=due, lease={"status": "sending", "next_attempt_at": now + LEASE},
+                conn,
+                table=Reminder,
+                due=due,
+                lease={"status": "sending", "next_attempt_at": now + LEASE},
                 returning=(Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts),
             )
         return [
@@ -126,7 +135,13 @@ class ReminderStore:
                 id=r.id,
                 key=r.key,
                 platform=r.platform,
-                target=Target(platform=r.platform, workspace=r.target["workspace"], channel=r.target.get("channel"), thread=r.target.get("thread"), person=r.target.get("person")),
+                target=Target(
+                    platform=r.platform,
+                    workspace=r.target["workspace"],
+                    channel=r.target.get("channel"),
+                    thread=r.target.get("thread"),
+                    person=r.target.get("person"),
+                ),
                 notice=Notice.from_json(r.notice),
                 attempts=r.attempts,
             )
@@ -176,18 +191,31 @@ class ReminderStore:
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)
-            rows = (await orm.execute(select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(Person.id.in_(ids)))).all()
+            rows = (
+                await orm.execute(select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(Person.id.in_(ids)))
+            ).all()
         return [
             DueSponsor(
-                id=p.id, external_id=p.external_id, name=p.name, tz=p.tz, tz_checked_at=p.tz_checked_at,
-                platform=w.platform, workspace=w.external_id, workspace_id=w.id, settings=settings_of(w),
+                id=p.id,
+                external_id=p.external_id,
+                name=p.name,
+                tz=p.tz,
+                tz_checked_at=p.tz_checked_at,
+                platform=w.platform,
+                workspace=w.external_id,
+                workspace_id=w.id,
+                settings=settings_of(w),
             )
             for p, w in rows
         ]
 
     async def record_digests(
-        self, *, planned: Sequence[Planned], schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
-        digested: Mapping[int, float], now: datetime,
+        self,
+        *,
+        planned: Sequence[Planned],
+        schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
+        digested: Mapping[int, float],
+        now: datetime,
     ) -> int:
         """Queue digests; write each sponsor's next slot and time zone, and each project's score as digested."""
         async with self.engine.begin() as conn:

@@ -5,8 +5,9 @@ The workspace and people upserts, reading assessments back into states, and a wo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,9 +47,7 @@ async def workspace_id(session: AsyncSession, *, platform: str, workspace: str, 
     return (await session.exec(upsert)).scalar_one()
 
 
-async def people_ids(
-    session: AsyncSession, *, workspace_id: int, people: Iterable[PersonRef | None], now: datetime
-) -> dict[str, int]:
+async def people_ids(session: AsyncSession, *, workspace_id: int, people: Iterable[PersonRef | None], now: datetime) -> dict[str, int]:
     """Insert or refresh everyone named, in one statement; returns their ids by key."""
     unique = {p.key: p for p in people if p is not None}
     if not unique:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import select
@@ -24,8 +25,13 @@ class SqlTeamsReferences(SqlRepository):
         async with self.session() as session:
             wid = await workspace_id(session, platform="teams", workspace=tenant, now=now)
             insert = self._insert(TeamsConversation).values(
-                workspace_id=wid, conversation_id=conversation_id[:CONVERSATION_LENGTH], kind=kind, user_id=user_id,
-                reference=reference, active=True, updated_at=now,
+                workspace_id=wid,
+                conversation_id=conversation_id[:CONVERSATION_LENGTH],
+                kind=kind,
+                user_id=user_id,
+                reference=reference,
+                active=True,
+                updated_at=now,
             )
             await session.exec(
                 insert.on_conflict_do_update(

@@ -105,7 +105,10 @@ class SqlWorkspaces(SqlRepository):
         for r in rows:
             out.setdefault(r.sponsor_id, []).append(
                 Project(
-                    id=r.id, state=loaded[r.id].state, last_activity=r.updated_at, gaps_since=dict(r.gaps_since or {}),
+                    id=r.id,
+                    state=loaded[r.id].state,
+                    last_activity=r.updated_at,
+                    gaps_since=dict(r.gaps_since or {}),
                     previous_total=r.digested_total,
                 )
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +12,7 @@ from sqlalchemy import text
 from conversations.people import Person
 from storage.engine import connect, database_url, make_engine
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # a Monday
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
 
 @pytest.fixture(autouse=True)
@@ -76,13 +76,13 @@ async def engine(db_url):
 # -- reaching into a running Preflight from a test ----------------------------------------
 
 
-def session_of(core):  # noqa: ANN001, ANN201
+def session_of(core):
     """A database session on a bootstrapped Preflight's engine, to look at what it stored."""
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     return AsyncSession(core.engine, expire_on_commit=False)
 
 
-async def handle(core, *, assessment_id: int, event, now: datetime):  # noqa: ANN001, ANN201
+async def handle(core, *, assessment_id: int, event, now: datetime):
     """Apply one event to a stored assessment, as a turn would; its replies."""
     return (await core.preflight.turns.run(assessment_id=assessment_id, event=event, now=now)).replies

@@ -32,7 +32,9 @@ class Clients:
     session: Any = None
 
     def __post_init__(self) -> None:
-        self._single = None if self.installations is not None else web_client(self.config, token=self.config.slack_bot_token, session=self.session)
+        self._single = (
+            None if self.installations is not None else web_client(self.config, token=self.config.slack_bot_token, session=self.session)
+        )
 
     async def __call__(self, *, enterprise_id: str | None = None, team_id: str | None = None) -> AsyncWebClient | None:
         if self.installations is None:
@@ -54,7 +56,9 @@ def installations(config: Config, *, engine: AsyncEngine) -> EncryptedInstallati
     """The store of OAuth installs (tokens encrypted), when Slack runs multi-workspace."""
     if not config.slack_oauth:
         return None
-    return EncryptedInstallationStore(cipher=TokenCipher(config.encryption_key or ""), client_id=config.slack_client_id or "", engine=engine)
+    return EncryptedInstallationStore(
+        cipher=TokenCipher(config.encryption_key or ""), client_id=config.slack_client_id or "", engine=engine
+    )
 
 
 def build(config: Config, *, receive: Receive, installs: EncryptedInstallationStore | None, engine: AsyncEngine) -> AsyncApp:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from conversations.machine import Stage, State
 from conversations.messages import Action, Reply, Tone, Verb
@@ -70,7 +71,7 @@ def who(person: Person | None) -> str:
 def limit_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(blocks) <= MAX_BLOCKS:
         return blocks
-    return blocks[: MAX_BLOCKS - 1] + [context("(shortened: open `/readiness status` for the rest)")]
+    return [*blocks[: MAX_BLOCKS - 1], context("(shortened: open `/readiness status` for the rest)")]
 
 
 def plain(reply: Reply) -> str:
@@ -112,7 +113,7 @@ def note_blocks(reply: Reply, *, assessment_id: int | None) -> list[dict[str, An
 
 
 def review_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
-    made = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
+    made: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
     made += [section(escape(chunk)) for chunk in chunks(reply.body)]
     elements = buttons([a for a in reply.actions if a.verb is not Verb.EDIT], assessment_id=assessment_id, style="primary")
     elements.append(edit_menu(assessment_id))
@@ -136,7 +137,7 @@ def edit_menu(assessment_id: int) -> dict[str, Any]:
 
 
 def summary_blocks(reply: Reply, *, assessment_id: int) -> list[dict[str, Any]]:
-    made = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
+    made: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": clip(reply.title, MAX_HEADER)}}]
     made += [section(escape(chunk)) for chunk in chunks(reply.body)]
     made.append({"type": "actions", "elements": [*buttons(reply.actions, assessment_id=assessment_id), edit_menu(assessment_id)]})
     return limit_blocks(made)

@@ -24,7 +24,7 @@ def web_client(config: Config, *, token: str | None = None, session: Any = None)
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        timeout=config.slack_timeout,
+        timeout=config.slack_timeout,  # type: ignore[arg-type]  # seconds, handed to aiohttp, which takes a float
         session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),

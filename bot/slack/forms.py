@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import time
-from typing import Any, Mapping
+from typing import Any
 
 from bot.slack.blocks import clip
 from conversations.answers import format_money
@@ -84,10 +85,7 @@ def modal(q: Question, *, current: Mapping[str, Any] | None, metadata: Mapping[s
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(f"*{q.text}*\n{q.help}", 3000)}},
     ]
     # Ticking nothing is an answer ("none in place"), which a required checkbox group cannot give.
-    blocks += [
-        _input(f, (current or {}).get(f.key), block_id=f.key, optional=not f.required or f.kind is Kind.CHECKLIST)
-        for f in q.fields
-    ]
+    blocks += [_input(f, (current or {}).get(f.key), block_id=f.key, optional=not f.required or f.kind is Kind.CHECKLIST) for f in q.fields]
     return view(callback=CALLBACK, title=f"Question {q.number} of 8", blocks=blocks, metadata=metadata)
 
 
@@ -154,7 +152,7 @@ def modal_of(form: Form, *, message_ts: str | None) -> dict[str, Any]:
 
 def _select(block_id: str, label: str, options: list[tuple[str, str]], initial: str) -> dict[str, Any]:
     opts = [{"text": _plain(text), "value": value} for text, value in options]
-    element = {"type": "static_select", "action_id": "value", "options": opts}
+    element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": opts}
     chosen = next((o for o in opts if o["value"] == initial), None)
     if chosen:
         element["initial_option"] = chosen
@@ -176,12 +174,22 @@ def settings_modal(settings: Settings) -> dict[str, Any]:
             "hint": _plain("An IANA name, e.g. Europe/Berlin or America/New_York. Digests use each sponsor's own zone.", 150),
             "element": {"type": "plain_text_input", "action_id": "value", "initial_value": settings.tz},
         },
-        _select("nudge_every", "Remind about open gaps every", [(f"{n} business day{'s' * (n > 1)}", str(n)) for n in range(1, 6)], str(settings.nudge_every)),
+        _select(
+            "nudge_every",
+            "Remind about open gaps every",
+            [(f"{n} business day{'s' * (n > 1)}", str(n)) for n in range(1, 6)],
+            str(settings.nudge_every),
+        ),
         _time("nudge_at", "Reminders at", settings.nudge_at),
         _time("work_start", "Working day starts", settings.work_start),
         _time("work_end", "Working day ends", settings.work_end),
         _select("stall_hours", "Remind about unfinished checks after", [(f"{h} hours", str(h)) for h in STALL_HOURS], stall),
-        _select("escalate_after", "Tell the sponsor after", [(f"{n} reminder{'s' * (n > 1)} with no change", str(n)) for n in range(1, 11)], str(settings.escalate_after)),
+        _select(
+            "escalate_after",
+            "Tell the sponsor after",
+            [(f"{n} reminder{'s' * (n > 1)} with no change", str(n)) for n in range(1, 11)],
+            str(settings.escalate_after),
+        ),
         _select("digest_weekday", "Weekly digest on", [(d, str(i)) for i, d in enumerate(DAYS)], str(settings.digest_weekday)),
         _time("digest_at", "Weekly digest at", settings.digest_at),
     ]

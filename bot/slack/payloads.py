@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from bot.slack import forms
 from conversations.messages import Action, read_action
@@ -19,12 +20,7 @@ MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 
 def team_of(body: Mapping[str, Any]) -> str:
     team = body.get("team")
-    return (
-        (team.get("id") if isinstance(team, Mapping) else None)
-        or body.get("team_id")
-        or (body.get("user") or {}).get("team_id")
-        or ""
-    )
+    return (team.get("id") if isinstance(team, Mapping) else None) or body.get("team_id") or (body.get("user") or {}).get("team_id") or ""
 
 
 def person_of(body: Mapping[str, Any]) -> Person:
@@ -42,8 +38,13 @@ def channel_of(body: Mapping[str, Any]) -> str:
 
 def actor_of(body: Mapping[str, Any], *, is_admin: Callable[[], Awaitable[bool]] | None = None, request: int | None = None) -> Actor:
     return Actor(
-        person=person_of(body), platform=PLATFORM, workspace=team_of(body), channel=channel_of(body),
-        prefix=PREFIX, is_admin=is_admin, request=request,
+        person=person_of(body),
+        platform=PLATFORM,
+        workspace=team_of(body),
+        channel=channel_of(body),
+        prefix=PREFIX,
+        is_admin=is_admin,
+        request=request,
     )
 
 

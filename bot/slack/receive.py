@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -22,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.slack import blocks, forms, payloads
 from bot.slack.show import private_text
 from bot.workers import Workers
-from conversations.ports import Incoming, Inbox
+from conversations.ports import Inbox, Incoming
 from conversations.prompts import UNAVAILABLE as UNAVAILABLE_TEXT
 from conversations.usecases import Preflight
 
@@ -132,4 +133,3 @@ def wire(bolt: AsyncApp, receive: Receive) -> None:
     bolt.view(forms.SETTINGS_CALLBACK)(receive.settings)
     for name in EVENTS:
         bolt.event(name)(receive.event)
-

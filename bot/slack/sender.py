@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -18,9 +17,20 @@ if TYPE_CHECKING:
 # Errors that no retry will fix: the message is marked with the reason and never sent again.
 PERMANENT = frozenset(
     {
-        "channel_not_found", "not_in_channel", "account_inactive", "is_archived", "user_not_found",
-        "user_disabled", "cannot_dm_bot", "invalid_auth", "token_revoked", "not_authed", "missing_scope",
-        "msg_too_long", "invalid_blocks", "restricted_action",
+        "channel_not_found",
+        "not_in_channel",
+        "account_inactive",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "token_revoked",
+        "not_authed",
+        "missing_scope",
+        "msg_too_long",
+        "invalid_blocks",
+        "restricted_action",
     }
 )
 
@@ -53,7 +63,9 @@ class SlackSender:
             if target.person:
                 await client.chat_postMessage(channel=target.person, text=text, blocks=notice_blocks(notice))
             else:
-                await client.chat_postMessage(channel=target.channel or "", thread_ts=target.thread, text=text, blocks=notice_blocks(notice))
+                await client.chat_postMessage(
+                    channel=target.channel or "", thread_ts=target.thread, text=text, blocks=notice_blocks(notice)
+                )
         except SlackApiError as e:
             code = str(e.response.get("error") or "")
             status = e.response.status_code
@@ -61,7 +73,7 @@ class SlackSender:
                 return Sent(ok=False, permanent=code)
             retry_after = e.response.headers.get("Retry-After") or e.response.headers.get("retry-after")
             return Sent(ok=False, retry_after=float(retry_after) if retry_after else None, error=code or f"HTTP {status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
             return Sent(ok=False, error=f"{type(e).__name__}: {e}"[:200])
         return Sent(ok=True)
 

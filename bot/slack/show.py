@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -69,7 +70,10 @@ class Cards:
                 self._shown.clear()
             self._shown[card.assessment_id] = card.version
             await client.chat_update(
-                channel=channel, ts=ts, text=blocks.card_text(card.state), blocks=blocks.card_blocks(card.state, assessment_id=card.assessment_id)
+                channel=channel,
+                ts=ts,
+                text=blocks.card_text(card.state),
+                blocks=blocks.card_blocks(card.state, assessment_id=card.assessment_id),
             )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation
@@ -58,10 +57,10 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
     async def async_save_bot(self, bot: Bot):
         await super().async_save_bot(self._apply(bot, self.cipher.encrypt))
 
-    async def async_find_bot(self, **kwargs) -> Optional[Bot]:
+    async def async_find_bot(self, **kwargs) -> Bot | None:
         found = await super().async_find_bot(**kwargs)
         return None if found is None else self._apply(found, self.cipher.decrypt)
 
-    async def async_find_installation(self, **kwargs) -> Optional[Installation]:
+    async def async_find_installation(self, **kwargs) -> Installation | None:
         found = await super().async_find_installation(**kwargs)
         return None if found is None else self._apply(found, self.cipher.decrypt)

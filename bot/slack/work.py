@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,7 +23,9 @@ Clients = Callable[..., Awaitable[AsyncWebClient | None]]
 class SlackWork:
     """The inbox handler for the "slack" platform."""
 
-    def __init__(self, *, preflight: Preflight, clients: Clients, forget_installation: Callable[..., Awaitable[None]], session: Any = None) -> None:
+    def __init__(
+        self, *, preflight: Preflight, clients: Clients, forget_installation: Callable[..., Awaitable[None]], session: Any = None
+    ) -> None:
         self.preflight = preflight
         self.clients = clients
         self.forget_installation = forget_installation
@@ -43,10 +46,16 @@ class SlackWork:
         user = payloads.person_of(body).id or ""
         actor = payloads.actor_of(body, is_admin=lambda: is_admin(client, user), request=item.id)
         show = Show(
-            client=client, user=actor.person, channel=actor.channel or None, response_url=body.get("response_url"),
-            source_ts=payloads.message_ts(body) or payloads.metadata_of(body.get("view") or {}).get("m"), trigger_id=body.get("trigger_id"), cards=self.cards,
+            client=client,
+            user=actor.person,
+            channel=actor.channel or None,
+            response_url=body.get("response_url"),
+            source_ts=payloads.message_ts(body) or payloads.metadata_of(body.get("view") or {}).get("m"),
+            trigger_id=body.get("trigger_id"),
+            cards=self.cards,
             card_posted=lambda a, ts: self.preflight.card_posted(assessment_id=a, thread=ts),
-            start_refused=lambda a: self.preflight.start_refused(assessment_id=a), session=self.session,
+            start_refused=lambda a: self.preflight.start_refused(assessment_id=a),
+            session=self.session,
         )
         await show(await self.shown(route, body, actor))
 
@@ -66,7 +75,9 @@ class SlackWork:
             if not question:
                 return Shown()
             show_in = payloads.metadata_of(view).get("m")
-            return await self.preflight.submit_answer(actor, assessment_id=assessment_id, question=question, values=values, from_message=bool(show_in))
+            return await self.preflight.submit_answer(
+                actor, assessment_id=assessment_id, question=question, values=values, from_message=bool(show_in)
+            )
         if route == "view_gaps":
             given = forms.gap_values(payloads.view_values(view))
             return await self.preflight.submit_gaps(actor, assessment_id=payloads.assessment_of(payloads.metadata_of(view)), given=given)

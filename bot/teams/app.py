@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import jwt
 from aiohttp import web
@@ -117,7 +117,11 @@ class Teams:
             log.info("activity without a tenant ignored")
             return web.Response(status=200)
         identity = result.claims_identity
-        key = f"teams:{tenant}:{activity.conversation.id}:{activity.id}" if activity.id else "teams:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        key = (
+            f"teams:{tenant}:{activity.conversation.id}:{activity.id}"
+            if activity.id
+            else "teams:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        )
         payload = {
             "activity": body,
             "claims": identity.claims,
@@ -127,7 +131,12 @@ class Teams:
         }
         owner = self.workers.owner if self.workers.has_room() else None
         try:
-            claimed = await self.inbox.put(item=Incoming(key=key[:200], platform=PLATFORM, workspace=tenant, payload=payload), now=self.clock(), owner=owner, lease=self.workers.lease)
+            claimed = await self.inbox.put(
+                item=Incoming(key=key[:200], platform=PLATFORM, workspace=tenant, payload=payload),
+                now=self.clock(),
+                owner=owner,
+                lease=self.workers.lease,
+            )
         except Exception as e:  # the database is unreachable: Bot Framework retries a 5xx
             log.warning("activity not stored (%s): refused for a retry", e)
             return _refused(503, "unavailable, retry later")
@@ -154,8 +163,14 @@ class Teams:
 
 
 def build(
-    config: Config, *, preflight: Preflight, references: TeamsReferences, inbox: Inbox, workers: Workers,
-    clock: Callable[[], datetime], wall_clock: Callable[[], datetime],
+    config: Config,
+    *,
+    preflight: Preflight,
+    references: TeamsReferences,
+    inbox: Inbox,
+    workers: Workers,
+    clock: Callable[[], datetime],
+    wall_clock: Callable[[], datetime],
 ) -> Teams:
     anonymous = config.teams_allow_anonymous and not config.microsoft_app_id
     auth = ConfigurationBotFrameworkAuthentication(SdkSettings(config))
@@ -181,4 +196,3 @@ def build(
         anonymous=anonymous,
         configured=bool(config.microsoft_app_id) or anonymous,
     )
-

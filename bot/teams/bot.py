@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
@@ -64,8 +65,13 @@ class TeamsBot(ActivityHandler):
     def actor(self, turn_context: TurnContext) -> Actor:
         activity = turn_context.activity
         return Actor(
-            person=person_of(activity), platform=PLATFORM, workspace=tenant_of(activity), channel=activity.conversation.id,
-            prefix=PREFIX, typed_answers=True, request=turn_context.turn_state.get(REQUEST),
+            person=person_of(activity),
+            platform=PLATFORM,
+            workspace=tenant_of(activity),
+            channel=activity.conversation.id,
+            prefix=PREFIX,
+            typed_answers=True,
+            request=turn_context.turn_state.get(REQUEST),
         )
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -81,8 +87,12 @@ class TeamsBot(ActivityHandler):
         kind = getattr(activity.conversation, "conversation_type", None) or "personal"
         user = activity.from_property.id if kind == "personal" and activity.from_property else None
         await self.references.remember(
-            tenant=tenant_of(activity), conversation_id=activity.conversation.id, kind=kind,
-            reference=reference.serialize(), now=self.clock(), user_id=user,
+            tenant=tenant_of(activity),
+            conversation_id=activity.conversation.id,
+            kind=kind,
+            reference=reference.serialize(),
+            now=self.clock(),
+            user_id=user,
         )
         zone = getattr(activity, "local_timezone", None)
         if zone and activity.from_property and activity.from_property.id:
@@ -111,7 +121,9 @@ class TeamsBot(ActivityHandler):
             return await self.preflight.act(actor, assessment_id=found[0], action=found[1])
         if kind == "answer" and str(value.get("q")) in BY_KEY:
             q = BY_KEY[str(value["q"])]
-            return await self.preflight.submit_answer(actor, assessment_id=assessment_id, question=q.key, values=cards.fields_from(q, value))
+            return await self.preflight.submit_answer(
+                actor, assessment_id=assessment_id, question=q.key, values=cards.fields_from(q, value)
+            )
         if kind == "edit" and str(value.get("edit", "")).isdigit():
             action = Action("", Verb.EDIT, number=int(value["edit"]))
             return await self.preflight.act(actor, assessment_id=assessment_id, action=action, from_message=False)
@@ -132,7 +144,9 @@ class TeamsBot(ActivityHandler):
         if shown.form is not None:
             await self._send(turn_context, self._form_card(shown))
         if shown.new and shown.card is not None and place is not None:
-            posted = await turn_context.send_activity(MessageFactory.attachment(attachment(cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id))))
+            posted = await turn_context.send_activity(
+                MessageFactory.attachment(attachment(cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id)))
+            )
             if posted is not None and posted.id:
                 await self.preflight.card_posted(assessment_id=shown.card.assessment_id, thread=posted.id)
                 place = replace(place, thread=posted.id)
@@ -143,13 +157,23 @@ class TeamsBot(ActivityHandler):
         for reply in as_cards:
             await self._reply(turn_context, reply, assessment_id=aid, state=state)
         if shown.replace is not None and source:
-            made = cards.saved_card(shown.replace, assessment_id=aid or 0, by=person_of(turn_context.activity)) if shown.replace.tone is Tone.SAVED else cards.note_card(shown.replace, assessment_id=aid)
+            made = (
+                cards.saved_card(shown.replace, assessment_id=aid or 0, by=person_of(turn_context.activity))
+                if shown.replace.tone is Tone.SAVED
+                else cards.note_card(shown.replace, assessment_id=aid)
+            )
             await self._update(turn_context, source, made)
         elif shown.replace is not None:
             await self._reply(turn_context, shown.replace, assessment_id=aid, state=state)
         for reply in shown.thread:
             await self._reply(turn_context, reply, assessment_id=aid, state=state)
-        if shown.card is not None and not shown.new and place is not None and place.thread and place.channel == turn_context.activity.conversation.id:
+        if (
+            shown.card is not None
+            and not shown.new
+            and place is not None
+            and place.thread
+            and place.channel == turn_context.activity.conversation.id
+        ):
             await self._update(turn_context, place.thread, cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id))
 
     def _form_card(self, shown: Shown) -> dict[str, Any]:

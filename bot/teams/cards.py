@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from conversations.answers import format_money
 from conversations.machine import Stage, State
@@ -45,9 +46,7 @@ def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None
     if actions:
         made["actions"] = actions
     entities = [
-        {"type": "mention", "text": f"<at>{escape(p.name)}</at>", "mentioned": {"id": p.id, "name": p.name}}
-        for p in mentions
-        if p.id
+        {"type": "mention", "text": f"<at>{escape(p.name)}</at>", "mentioned": {"id": p.id, "name": p.name}} for p in mentions if p.id
     ]
     if entities:
         made["msteams"] = {"entities": entities}
@@ -89,7 +88,9 @@ def _input(q: Question, f: Field, current: Any) -> dict[str, Any]:
         made = {"type": "Input.Text", "id": field_id, "maxLength": MAX_TEXT, "isMultiline": f.key in ("notes", "problem", "statement")}
         if f.hint:
             made["placeholder"] = f.hint
-        shown = format_money(current) if f.kind is Kind.MONEY and current else (current or {}).get("name") if f.kind is Kind.PERSON else current
+        shown = (
+            format_money(current) if f.kind is Kind.MONEY and current else (current or {}).get("name") if f.kind is Kind.PERSON else current
+        )
         if shown:
             made["value"] = clip(str(shown), MAX_TEXT)
     made["label"] = f.label

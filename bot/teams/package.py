@@ -24,7 +24,7 @@ def png(size: int, *, rgba: tuple[int, int, int, int], border: tuple[int, int, i
         row = bytearray([0])  # filter: none
         for x in range(size):
             edge = border is not None and (x < width or y < width or x >= size - width or y >= size - width)
-            row += bytes(border if edge else rgba)
+            row += bytes(border if edge and border is not None else rgba)
         rows.append(bytes(row))
     raw = zlib.compress(b"".join(rows), 9)
 

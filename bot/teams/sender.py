@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -105,8 +106,12 @@ class TeamsSender:
         async def post(turn_context: TurnContext) -> None:
             made = TurnContext.get_conversation_reference(turn_context.activity)
             await self.references.remember(
-                tenant=target.workspace, conversation_id=made.conversation.id, kind="personal",
-                reference=made.serialize(), now=self.clock(), user_id=target.person,
+                tenant=target.workspace,
+                conversation_id=made.conversation.id,
+                kind="personal",
+                reference=made.serialize(),
+                now=self.clock(),
+                user_id=target.person,
             )
             try:
                 await turn_context.send_activity(message)
@@ -130,4 +135,3 @@ class TeamsSender:
     async def time_zone(self, *, workspace: str, person: str) -> str | None:
         """Teams reports a person's zone with their messages; it is stored then, not asked for."""
         return None
-

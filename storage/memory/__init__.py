@@ -16,7 +16,13 @@ from storage.memory.teams import MemoryTeamsReferences
 from storage.memory.workspaces import MemoryWorkspaces
 
 __all__ = [
-    "MemoryAssessments", "MemoryDeliveries", "MemoryInbox", "MemoryTeamsReferences", "MemoryWorkspaces", "Tables", "memory_repositories",
+    "MemoryAssessments",
+    "MemoryDeliveries",
+    "MemoryInbox",
+    "MemoryTeamsReferences",
+    "MemoryWorkspaces",
+    "Tables",
+    "memory_repositories",
 ]
 
 

@@ -26,11 +26,18 @@ class MemoryAssessments:
         ws = t.upsert_workspace(place.platform, place.workspace)
         people = t.people_ids(ws.id, [state.started_by, state.sponsor, *(a.by for a in state.answers.values())])
         row = AssessmentRow(
-            id=t.new_id("assessment"), workspace_id=ws.id, state=state,
+            id=t.new_id("assessment"),
+            workspace_id=ws.id,
+            state=state,
             place=Place(platform=place.platform, workspace=place.workspace, channel=place.channel, thread=place.thread),
-            authors={k: people[a.by.key] for k, a in state.answers.items()}, started_by_id=people[state.started_by.key],
-            sponsor_id=people[state.sponsor.key] if state.sponsor else None, owner_id=None, created_at=now, updated_at=now,
-            gaps_since={gap: now.isoformat() for gap in score(state.values).gaps}, next_reminder_at=now,
+            authors={k: people[a.by.key] for k, a in state.answers.items()},
+            started_by_id=people[state.started_by.key],
+            sponsor_id=people[state.sponsor.key] if state.sponsor else None,
+            owner_id=None,
+            created_at=now,
+            updated_at=now,
+            gaps_since={gap: now.isoformat() for gap in score(state.values).gaps},
+            next_reminder_at=now,
         )
         t.assessments[row.id] = row
         if row.sponsor_id is not None:
@@ -94,9 +101,7 @@ class MemoryAssessments:
 
     async def listing(self, *, platform: str, workspace: str, unfinished_only: bool = False) -> list[Listing]:
         """A workspace's assessments, the most recently changed first."""
-        rows = [
-            r for r in self._in(platform, workspace) if not (unfinished_only and r.state.stage is Stage.FINISHED)
-        ]
+        rows = [r for r in self._in(platform, workspace) if not (unfinished_only and r.state.stage is Stage.FINISHED)]
         return [_listing(r) for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)]
 
     async def latest_in_channel(self, *, platform: str, workspace: str, channel: str) -> int | None:
@@ -125,6 +130,12 @@ class MemoryAssessments:
 def _listing(row: AssessmentRow) -> Listing:
     card = score(row.state.values)
     return Listing(
-        id=row.id, project=row.state.project, stage=row.state.stage, position=row.state.cursor + 1, answered=card.answered,
-        percent=round(100 * card.total / TOTAL), level=card.level.value, gaps=tuple(card.gaps),
+        id=row.id,
+        project=row.state.project,
+        stage=row.state.stage,
+        position=row.state.cursor + 1,
+        answered=card.answered,
+        percent=round(100 * card.total / TOTAL),
+        level=card.level.value,
+        gaps=tuple(card.gaps),
     )

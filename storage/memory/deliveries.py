@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Iterable, Mapping, Sequence
 
 from conversations.machine import Stage
 from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Outgoing
@@ -51,8 +51,16 @@ class MemoryDeliveries:
                 continue
             target = {"workspace": p.target.workspace, "channel": p.target.channel, "thread": p.target.thread, "person": p.target.person}
             row = DeliveryRow(
-                id=self.tables.new_id("reminder"), key=p.key, kind=p.kind.value, workspace_id=p.workspace_id, assessment_id=p.assessment_id,
-                person_id=p.person_id, platform=p.target.platform, target=target, notice=p.notice.to_json(), next_attempt_at=now,
+                id=self.tables.new_id("reminder"),
+                key=p.key,
+                kind=p.kind.value,
+                workspace_id=p.workspace_id,
+                assessment_id=p.assessment_id,
+                person_id=p.person_id,
+                platform=p.target.platform,
+                target=target,
+                notice=p.notice.to_json(),
+                next_attempt_at=now,
                 created_at=now,
             )
             self.tables.deliveries[row.id] = row
@@ -68,9 +76,16 @@ class MemoryDeliveries:
             d.status, d.next_attempt_at = "sending", now + DELIVERY_LEASE
         return [
             Outgoing(
-                id=d.id, key=d.key, platform=d.platform, notice=Notice.from_json(d.notice), attempts=d.attempts,
+                id=d.id,
+                key=d.key,
+                platform=d.platform,
+                notice=Notice.from_json(d.notice),
+                attempts=d.attempts,
                 target=Target(
-                    platform=d.platform, workspace=d.target["workspace"], channel=d.target.get("channel"), thread=d.target.get("thread"),
+                    platform=d.platform,
+                    workspace=d.target["workspace"],
+                    channel=d.target.get("channel"),
+                    thread=d.target.get("thread"),
                     person=d.target.get("person"),
                 ),
             )
@@ -91,7 +106,8 @@ class MemoryDeliveries:
         await round_trip()
         t = self.tables
         due = [
-            p for p in t.people.values()
+            p
+            for p in t.people.values()
             if p.next_digest_at is not None and p.next_digest_at <= now and t.workspaces[p.workspace_id].platform in platforms
         ]
         due = sorted(due, key=lambda p: (p.next_digest_at, p.id))[:limit]
@@ -99,16 +115,27 @@ class MemoryDeliveries:
             p.next_digest_at = now + DELIVERY_LEASE
         return [
             DueSponsor(
-                id=p.id, external_id=p.key, name=p.name, tz=p.tz, tz_checked_at=p.tz_checked_at, platform=w.platform,
-                workspace=w.external_id, workspace_id=w.id, settings=w.settings,
+                id=p.id,
+                external_id=p.key,
+                name=p.name,
+                tz=p.tz,
+                tz_checked_at=p.tz_checked_at,
+                platform=w.platform,
+                workspace=w.external_id,
+                workspace_id=w.id,
+                settings=w.settings,
             )
             for p in due
             for w in (t.workspaces[p.workspace_id],)
         ]
 
     async def record_digests(
-        self, *, planned: Sequence[Planned], schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
-        digested: Mapping[int, float], now: datetime,
+        self,
+        *,
+        planned: Sequence[Planned],
+        schedule: Mapping[int, tuple[datetime | None, str | None, datetime | None]],
+        digested: Mapping[int, float],
+        now: datetime,
     ) -> int:
         """Queue digests; write each sponsor's next slot and time zone, and each project's score as digested."""
         new = self._enqueue(planned, now=now)
@@ -128,15 +155,26 @@ class MemoryDeliveries:
         t, state, card = self.tables, row.state, score(row.state.values)
         ws = t.workspaces[row.workspace_id]
         facts = Facts(
-            finished=state.stage is Stage.FINISHED, gaps=tuple(card.gaps), last_activity=row.updated_at,
+            finished=state.stage is Stage.FINISHED,
+            gaps=tuple(card.gaps),
+            last_activity=row.updated_at,
             has_sponsor=row.sponsor_id is not None,
-            snoozed_until=state.snoozed_until, last_reminded=row.last_reminded_at, reminders_since_change=row.reminders_since_change,
+            snoozed_until=state.snoozed_until,
+            last_reminded=row.last_reminded_at,
+            reminders_since_change=row.reminders_since_change,
             escalated=row.escalated,
         )
         return Candidate(
-            id=row.id, workspace_id=row.workspace_id, project=state.project, facts=facts, settings=ws.settings,
+            id=row.id,
+            workspace_id=row.workspace_id,
+            project=state.project,
+            facts=facts,
+            settings=ws.settings,
             target=Target(platform=row.place.platform, workspace=ws.external_id, channel=row.place.channel, thread=row.place.thread),
-            answered=card.answered, position=state.cursor + 1, started_by=t.ref(row.started_by_id),
+            answered=card.answered,
+            position=state.cursor + 1,
+            started_by=t.ref(row.started_by_id),
             owner=t.ref(row.owner_id) if row.owner_id is not None else None,
-            sponsor=t.ref(row.sponsor_id) if row.sponsor_id is not None else None, gaps_since=dict(row.gaps_since),
+            sponsor=t.ref(row.sponsor_id) if row.sponsor_id is not None else None,
+            gaps_since=dict(row.gaps_since),
         )

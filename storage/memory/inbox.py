@@ -25,7 +25,11 @@ class MemoryInbox:
         if any(r.key == key for r in self.tables.inbox.values()):
             return None
         row = InboxRow(
-            id=self.tables.new_id("inbox"), key=key, platform=item.platform, workspace=item.workspace, payload=dict(item.payload),
+            id=self.tables.new_id("inbox"),
+            key=key,
+            platform=item.platform,
+            workspace=item.workspace,
+            payload=dict(item.payload),
             created_at=now,
         )
         if owner is not None:

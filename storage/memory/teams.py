@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from storage.memory.tables import Tables, TeamsRow
 
@@ -32,8 +33,11 @@ class MemoryTeamsReferences:
         """The active reference (serialised) of a conversation, of a person's personal chat, or with neither, any in the tenant."""
         ws = self.tables.workspace("teams", tenant)
         found = [
-            r for r in self.tables.teams.values()
-            if ws is not None and r.workspace_id == ws.id and r.active
+            r
+            for r in self.tables.teams.values()
+            if ws is not None
+            and r.workspace_id == ws.id
+            and r.active
             and (conversation_id is None or r.conversation_id == conversation_id[:CONVERSATION_LENGTH])
             and (user_id is None or (r.user_id == user_id and r.kind == "personal"))
         ]

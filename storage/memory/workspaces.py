@@ -56,7 +56,10 @@ class MemoryWorkspaces:
             if row.sponsor_id in person_ids:
                 out.setdefault(row.sponsor_id, []).append(
                     Project(
-                        id=row.id, state=self.tables.state(row), last_activity=row.updated_at, gaps_since=dict(row.gaps_since),
+                        id=row.id,
+                        state=self.tables.state(row),
+                        last_activity=row.updated_at,
+                        gaps_since=dict(row.gaps_since),
                         previous_total=row.digested_total,
                     )
                 )

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import storage.slack_install_tables  # noqa: F401  (these register the tables on SQLModel.metadata)
+import storage.slack_install_tables
 import storage.tables  # noqa: F401
 
 config = context.config

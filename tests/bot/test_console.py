@@ -85,8 +85,11 @@ def test_a_bad_project_name_on_the_command_line_exits_non_zero(preflight):
 def test_bad_input_gets_one_line_and_loses_nothing(preflight, tmp_path):
     run = preflight(
         "console",
-        "--project", "Churn model",
-        stdin=lines("7", "/frobnicate", EIGHT[0], EIGHT[1], EIGHT[2], EIGHT[3], "Dana; lots of money", "Dana; 120000", EIGHT[4], *EIGHT[5:]),
+        "--project",
+        "Churn model",
+        stdin=lines(
+            "7", "/frobnicate", EIGHT[0], EIGHT[1], EIGHT[2], EIGHT[3], "Dana; lots of money", "Dana; 120000", EIGHT[4], *EIGHT[5:]
+        ),
     )
     out = run.out
     assert "! Data architecture: pick a number from 1 to 3: 1) Built for AI workloads" in out

@@ -1,7 +1,7 @@
 """Nudge and digest passes against the real database (SQLite, and PostgreSQL when available)."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -11,12 +11,12 @@ from bot.config import Config
 from bot.scheduler import MAX_ATTEMPTS, Scheduler
 from conversations import events
 from conversations.people import Person
-from conversations.reminders import Sent
 from conversations.ports import Incoming
+from conversations.reminders import Sent
 from conversations.service import Place
 from tests.conftest import handle
 
-UTC = timezone.utc
+UTC = UTC
 MON = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a Monday afternoon
 WED_10 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 ANA = Person(name="Ana", id="UANA")
@@ -155,7 +155,7 @@ async def test_an_unfinished_assessment_gets_a_channel_reminder_to_carry_on(core
     await scheduler.nudge_pass(now=MON + timedelta(hours=23))
     assert sender.sent == []
     await scheduler.nudge_pass(now=MON + timedelta(hours=24))
-    (notice, target), = sender.sent
+    ((notice, _target),) = sender.sent
     assert notice.kind == "stalled" and notice.title == "Fraud model is waiting: 1 of 8 answered."
     assert [a.words for a in notice.actions] == ["resume", "snooze 7"]
 
@@ -225,7 +225,11 @@ async def test_a_pass_is_a_handful_of_statements_however_many_are_due(core, sche
 async def test_the_digest_comes_monday_nine_in_the_sponsors_zone(core, scheduler, sender):
     sender.zones["USAM"] = "America/New_York"
     await finished(core, project="Churn model")
-    await finished(core, project="Fraud model", answers={**FULL, "ownership": {"owner": {"id": "UDANA", "name": "Dana"}, "budget": "1 EUR", "time": "x"}})
+    await finished(
+        core,
+        project="Fraud model",
+        answers={**FULL, "ownership": {"owner": {"id": "UDANA", "name": "Dana"}, "budget": "1 EUR", "time": "x"}},
+    )
     await scheduler.digest_pass(now=MON + timedelta(hours=1))  # a new sponsor: only scheduled
     assert sender.sent == []
     monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 09:00 in New York
@@ -233,7 +237,7 @@ async def test_the_digest_comes_monday_nine_in_the_sponsors_zone(core, scheduler
     assert sender.sent == []
     await scheduler.digest_pass(now=monday)
     await scheduler.digest_pass(now=monday + timedelta(hours=1))
-    (notice, target), = sender.sent
+    ((notice, target),) = sender.sent
     assert (notice.kind, target.person, target.channel) == ("digest", "USAM", None)
     assert notice.title == "Your weekly AI readiness digest: 2 projects, 1 with blocking gaps."
     churn, fraud = notice.lines
@@ -269,7 +273,9 @@ async def test_a_missed_digest_goes_out_once_and_no_projects_means_no_digest(cor
 async def remembered(core, key: str, *, done_at: datetime) -> bool:
     """Store a request and finish it at `done_at`; whether its key was new."""
     inbox = core.repos.inbox
-    claimed = await inbox.put(item=Incoming(key=key, platform="slack", workspace="T1", payload={}), now=done_at, owner="w", lease=timedelta(minutes=1))
+    claimed = await inbox.put(
+        item=Incoming(key=key, platform="slack", workspace="T1", payload={}), now=done_at, owner="w", lease=timedelta(minutes=1)
+    )
     if claimed is not None:
         await inbox.done(id=claimed.id, owner="w", now=done_at)
     return claimed is not None

@@ -6,7 +6,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN_IN_CORE = ("slack_bolt", "slack_sdk", "botbuilder", "sqlmodel", "sqlalchemy", "httpx", "aiohttp", "asyncpg", "aiosqlite", "alembic", "storage", "bot")
+FORBIDDEN_IN_CORE = (
+    "slack_bolt",
+    "slack_sdk",
+    "botbuilder",
+    "sqlmodel",
+    "sqlalchemy",
+    "httpx",
+    "aiohttp",
+    "asyncpg",
+    "aiosqlite",
+    "alembic",
+    "storage",
+    "bot",
+)
 
 
 def imports(path: Path) -> set[str]:
@@ -81,9 +94,9 @@ def test_there_are_no_import_cycles():
         state[name] = 1
         for nxt in sorted(graph[name]):
             if state.get(nxt) == 1:
-                cycles.append(path[path.index(nxt):] + [nxt] if nxt in path else [name, nxt])
+                cycles.append([*path[path.index(nxt) :], nxt] if nxt in path else [name, nxt])
             elif nxt not in state:
-                visit(nxt, path + [nxt])
+                visit(nxt, [*path, nxt])
         state[name] = 2
 
     for name in sorted(graph):

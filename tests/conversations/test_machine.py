@@ -293,7 +293,13 @@ def test_unknown_commands_get_the_help_text(now, ana):
 
 def test_a_form_submits_every_field_at_once(now, ana):
     state = start(now, ana)
-    result = step(state, events.Submit(question="ownership", values={"owner": {"id": "U7", "name": "Kim"}, "budget": "50k USD", "time": "1 day a week"}, by=ana), now)
+    result = step(
+        state,
+        events.Submit(
+            question="ownership", values={"owner": {"id": "U7", "name": "Kim"}, "budget": "50k USD", "time": "1 day a week"}, by=ana
+        ),
+        now,
+    )
     assert result.state.answers["ownership"].values["budget"] == {"amount": 50000, "currency": "USD"}
     assert result.state.owner == Person(name="Kim", id="U7")
     assert result.state.current.key == "data"  # answering another question does not move the cursor

@@ -1,7 +1,7 @@
 """The schedule, table-driven: time zones, daylight saving, weekends, hours, snooze, escalation, digests."""
 
 from dataclasses import replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,8 +50,8 @@ def test_a_gap_nudge_is_due_at_ten_local_on_working_days_only(tz, local, due):
 
 
 def test_the_same_moment_is_due_in_one_zone_and_not_in_another():
-    now = datetime(2026, 11, 25, 9, 30, tzinfo=timezone.utc)  # 10:30 in Berlin, 04:30 in New York, 18:30 in Tokyo
-    facts = gap_facts(datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
+    now = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # 10:30 in Berlin, 04:30 in New York, 18:30 in Tokyo
+    facts = gap_facts(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
     assert reminders_due(facts, Settings(tz="Europe/Berlin"), now=now) == [Due(Kind.GAP, "2026-11-25")]
     assert reminders_due(facts, Settings(tz="America/New_York"), now=now) == []
     assert reminders_due(facts, Settings(tz="Asia/Tokyo"), now=now) == []
@@ -76,10 +76,10 @@ def test_daylight_saving_keeps_ten_local():
     # Berlin leaves summer time on Sunday 25 October 2026: 10:00 is 08:00 UTC before, 09:00 UTC after.
     facts = gap_facts(at(BERLIN, 2026, 10, 20, 12, 0), last_reminded=at(BERLIN, 2026, 10, 22, 10, 0), reminders_since_change=1)
     friday = next_reminder(facts, Settings(tz="Europe/Berlin"), after=at(BERLIN, 2026, 10, 22, 10, 0))
-    assert friday.astimezone(timezone.utc) == datetime(2026, 10, 26, 9, 0, tzinfo=timezone.utc)  # Monday, after the change
+    assert friday.astimezone(UTC) == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)  # Monday, after the change
     new_york = gap_facts(at(NEW_YORK, 2026, 10, 28, 12, 0))
     slot = next_reminder(new_york, Settings(tz="America/New_York"), after=at(NEW_YORK, 2026, 10, 31, 12, 0))
-    assert slot == at(NEW_YORK, 2026, 11, 2, 10, 0) and slot.astimezone(timezone.utc).hour == 15  # EST, UTC-5
+    assert slot == at(NEW_YORK, 2026, 11, 2, 10, 0) and slot.astimezone(UTC).hour == 15  # EST, UTC-5
 
 
 def test_a_late_pass_sends_once_and_the_next_slot_is_two_business_days_on():
@@ -132,18 +132,26 @@ def test_the_sponsor_hears_after_three_unchanged_nudges_once():
 
 def test_a_change_restarts_the_count_and_no_sponsor_means_no_escalation():
     settings = Settings(tz="UTC")
-    reminded = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
-    streak = gap_facts(datetime(2026, 11, 2, tzinfo=timezone.utc), has_sponsor=True, last_reminded=reminded, reminders_since_change=3, escalated=True)
+    reminded = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    streak = gap_facts(
+        datetime(2026, 11, 2, tzinfo=UTC), has_sponsor=True, last_reminded=reminded, reminders_since_change=3, escalated=True
+    )
     assert streak.escalation_sent
     changed = replace(streak, last_activity=reminded + timedelta(hours=1))
     assert changed.unchanged_reminders == 0 and not changed.escalation_sent
     lonely = replace(streak, has_sponsor=False, escalated=False)
-    assert [d.kind for d in reminders_due(lonely, settings, now=datetime(2026, 11, 25, 10, tzinfo=timezone.utc))] == [Kind.GAP]
+    assert [d.kind for d in reminders_due(lonely, settings, now=datetime(2026, 11, 25, 10, tzinfo=UTC))] == [Kind.GAP]
 
 
 @pytest.mark.parametrize(
     "start, end, days",
-    [("2026-11-23", "2026-11-25", 2), ("2026-11-27", "2026-11-30", 1), ("2026-11-27", "2026-12-07", 6), ("2026-11-25", "2026-11-25", 0), ("2026-11-28", "2026-11-29", 0)],
+    [
+        ("2026-11-23", "2026-11-25", 2),
+        ("2026-11-27", "2026-11-30", 1),
+        ("2026-11-27", "2026-12-07", 6),
+        ("2026-11-25", "2026-11-25", 0),
+        ("2026-11-28", "2026-11-29", 0),
+    ],
 )
 def test_business_days(start, end, days):
     from datetime import date
@@ -154,36 +162,36 @@ def test_business_days(start, end, days):
 @pytest.mark.parametrize(
     "tz, expected_utc",
     [
-        ("America/New_York", datetime(2026, 11, 30, 14, 0, tzinfo=timezone.utc)),
-        ("Asia/Tokyo", datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)),
-        ("Europe/Berlin", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)),
-        (None, datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)),  # unknown: the workspace's zone
+        ("America/New_York", datetime(2026, 11, 30, 14, 0, tzinfo=UTC)),
+        ("Asia/Tokyo", datetime(2026, 11, 30, 0, 0, tzinfo=UTC)),
+        ("Europe/Berlin", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),
+        (None, datetime(2026, 11, 30, 9, 0, tzinfo=UTC)),  # unknown: the workspace's zone
     ],
 )
 def test_the_digest_is_monday_nine_in_the_sponsors_own_zone(tz, expected_utc):
-    after = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+    after = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     assert next_digest(Settings(tz="UTC"), tz=tz, after=after) == expected_utc
 
 
 def test_the_digest_slot_moves_with_daylight_saving():
     # New York: Monday 26 October is still summer time (UTC-4); Monday 2 November is not (UTC-5).
-    first = next_digest(Settings(), tz="America/New_York", after=datetime(2026, 10, 21, tzinfo=timezone.utc))
+    first = next_digest(Settings(), tz="America/New_York", after=datetime(2026, 10, 21, tzinfo=UTC))
     second = next_digest(Settings(), tz="America/New_York", after=first)
-    assert (first.astimezone(timezone.utc).hour, second.astimezone(timezone.utc).hour) == (13, 14)
+    assert (first.astimezone(UTC).hour, second.astimezone(UTC).hour) == (13, 14)
 
 
 def test_a_missed_digest_goes_out_once():
     settings = Settings()
-    scheduled = datetime(2026, 11, 9, 9, tzinfo=timezone.utc)
-    now = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)  # two Mondays missed
+    scheduled = datetime(2026, 11, 9, 9, tzinfo=UTC)
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)  # two Mondays missed
     assert digest_due(settings, tz="UTC", scheduled=scheduled, now=now) == Due(Kind.DIGEST, "2026-W46")
     following = next_digest(settings, tz="UTC", after=now)
-    assert following == datetime(2026, 11, 30, 9, tzinfo=timezone.utc)
+    assert following == datetime(2026, 11, 30, 9, tzinfo=UTC)
     assert digest_due(settings, tz="UTC", scheduled=following, now=now) is None
 
 
 def test_custom_settings():
     settings = Settings(tz="UTC", nudge_every=1, nudge_at=time(14, 30), work_end=time(16, 0))
-    facts = gap_facts(datetime(2026, 11, 23, 9, tzinfo=timezone.utc))
-    assert next_reminder(facts, settings, after=datetime(2026, 11, 23, 9, tzinfo=timezone.utc)) == datetime(2026, 11, 24, 14, 30, tzinfo=timezone.utc)
+    facts = gap_facts(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    assert next_reminder(facts, settings, after=datetime(2026, 11, 23, 9, tzinfo=UTC)) == datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
     assert Due(Kind.GAP, "2026-11-24").key(7) == "gap:7:2026-11-24"

@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import itertools
 import os
 import signal
 import sys
@@ -13,10 +14,8 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
-from sqlmodel import select
 
 from storage.engine import database_url, make_engine
-from storage.tables import AnswerChange
 from tests.bot.slack.conftest import SECRET, run_server, slack_config
 from tests.bot.slack.test_flow import started
 from tests.loopback import environment, free_port, until_healthy
@@ -55,7 +54,7 @@ async def test_twenty_people_answering_the_same_question_at_once(slack):
     history = await slack.core.repos.assessments.history(assessment_id=1)
     assert len(history) == 20 and loaded.version == 21
     assert history[0].old_value is None
-    for earlier, later in zip(history, history[1:]):
+    for earlier, later in itertools.pairwise(history):
         assert later.old_value == earlier.new_value  # one consistent chain, nothing lost or doubled
     assert dict(loaded.state.answers["data"].values) == history[-1].new_value
     assert loaded.state.current.key == "process"  # the cursor moved once
@@ -83,7 +82,9 @@ async def set_connections(url: str, *, allowed: bool) -> None:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text(f"ALTER DATABASE preflight_test ALLOW_CONNECTIONS {'true' if allowed else 'false'}"))
         if not allowed:
-            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'preflight_test' AND pid <> pg_backend_pid()"))
+            await conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'preflight_test' AND pid <> pg_backend_pid()")
+            )
     await admin.dispose()
 
 
@@ -111,36 +112,73 @@ async def test_a_database_outage_is_explained_and_slacks_retry_is_handled_once(o
 
 async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path, api):
     port = free_port()
-    env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
+    env = environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url
+    )
     command = [str(Path(sys.executable).parent / "preflight"), "serve", "--port", str(port), "--no-scheduler"]
     base = f"http://127.0.0.1:{port}"
 
     async def boot():
-        process = await asyncio.create_subprocess_exec(*command, env=env, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, cwd=tmp_path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
         await until_healthy(base)
         return process
 
     async def post(http, payload: dict) -> None:
         body = urlencode({"payload": __import__("json").dumps(payload)})
         stamp = str(int(time.time()))
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
-                   "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+        }
         async with http.post(base + "/slack/events", data=body, headers=headers) as r:
             assert r.status == 200
 
     def click(n: int, question: str, value: str) -> dict:
-        return {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "UANA", "name": "ana", "team_id": "T1"},
-                "trigger_id": f"t-{n}", "container": {"message_ts": "1.0", "channel_id": "C1"}, "channel": {"id": "C1"},
-                "response_url": f"{api.base}/respond/{n}",
-                "actions": [{"type": "button", "action_id": "pf_choice_0", "block_id": "b", "value": f'{{"a":1,"v":"choose","q":"{question}","c":"{value}"}}'}]}
+        return {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "UANA", "name": "ana", "team_id": "T1"},
+            "trigger_id": f"t-{n}",
+            "container": {"message_ts": "1.0", "channel_id": "C1"},
+            "channel": {"id": "C1"},
+            "response_url": f"{api.base}/respond/{n}",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": "pf_choice_0",
+                    "block_id": "b",
+                    "value": f'{{"a":1,"v":"choose","q":"{question}","c":"{value}"}}',
+                }
+            ],
+        }
 
     process = await boot()
     async with aiohttp.ClientSession() as http:
-        body = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness",
-                          "text": "start Churn model", "trigger_id": "t-0", "response_url": f"{api.base}/respond/0"})
+        body = urlencode(
+            {
+                "team_id": "T1",
+                "channel_id": "C1",
+                "user_id": "UANA",
+                "user_name": "ana",
+                "command": "/readiness",
+                "text": "start Churn model",
+                "trigger_id": "t-0",
+                "response_url": f"{api.base}/respond/0",
+            }
+        )
         stamp = str(int(time.time()))
-        async with http.post(base + "/slack/events", data=body, headers={"Content-Type": "application/x-www-form-urlencoded",
-                             "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)}) as r:
+        async with http.post(
+            base + "/slack/events",
+            data=body,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+            },
+        ) as r:
             assert r.status == 200
         await api.wait_for("chat.postMessage", 3)
         await post(http, click(1, "data", "ready"))
@@ -152,7 +190,11 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
     process = await boot()
     try:
         async with aiohttp.ClientSession() as http:
-            await post(http, click(3, "roi", "x") | {"actions": [{"type": "button", "action_id": "pf_cmd_skip", "block_id": "b", "value": '{"a":1,"v":"skip","q":"roi"}'}]})
+            await post(
+                http,
+                click(3, "roi", "x")
+                | {"actions": [{"type": "button", "action_id": "pf_cmd_skip", "block_id": "b", "value": '{"a":1,"v":"skip","q":"roi"}'}]},
+            )
             await api.wait_for("chat.postMessage", 6)
     finally:
         process.send_signal(signal.SIGTERM)

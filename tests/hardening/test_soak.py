@@ -46,14 +46,35 @@ async def one_assessment(slack, team, n):
     message = {"ts": "1.0", "channel": channel}
     for q in BY_KEY.values():
         if q.key in CHOICES:
-            block = {"type": "actions", "block_id": f"q:{q.key}", "elements": [{"type": "button", "action_id": "pf_choice_0", "text": {"type": "plain_text", "text": "pick"}, "value": json.dumps({"a": aid, "v": "choose", "q": q.key, "c": CHOICES[q.key]})}]}
+            block = {
+                "type": "actions",
+                "block_id": f"q:{q.key}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "pf_choice_0",
+                        "text": {"type": "plain_text", "text": "pick"},
+                        "value": json.dumps({"a": aid, "v": "choose", "q": q.key, "c": CHOICES[q.key]}),
+                    }
+                ],
+            }
             answer = await slack.click({**message, "blocks": [block]}, "pick", user=user, team=team)
         else:
             view = forms.modal(q, current=None, metadata={"a": aid, "q": q.key, "m": None})
             answer = await slack.submit(view, FORMS[q.key], user=user, team=team, view_id=f"V{team}{n}{q.key}")
         assert answer.status == 200, answer.text
     await wait_for_stage(slack, aid, "review")  # a person presses Finish on the review once it is posted
-    finish = {"type": "actions", "elements": [{"type": "button", "action_id": "pf_cmd_finish", "text": {"type": "plain_text", "text": "Finish"}, "value": json.dumps({"a": aid, "v": "finish"})}]}
+    finish = {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "pf_cmd_finish",
+                "text": {"type": "plain_text", "text": "Finish"},
+                "value": json.dumps({"a": aid, "v": "finish"}),
+            }
+        ],
+    }
     assert (await slack.click({**message, "blocks": [finish]}, "Finish", user=user, team=team)).status == 200
     await wait_for_stage(slack, aid, "finished")
     return team, aid

@@ -7,10 +7,11 @@ person id is, what the scheduler's columns say), so that every assertion runs on
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
@@ -91,7 +92,9 @@ class Backend:
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(Assessment.answered, Assessment.gaps, Assessment.has_gaps, Assessment.owner_id).where(Assessment.id == assessment_id)
+                    select(Assessment.answered, Assessment.gaps, Assessment.has_gaps, Assessment.owner_id).where(
+                        Assessment.id == assessment_id
+                    )
                 )
             ).one()
         return SimpleNamespace(**row._asdict())

@@ -1,6 +1,7 @@
 """The Assessments contract, on every backend: what is saved loads back, versions guard writers, requests apply once."""
 
 import asyncio
+import itertools
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +16,14 @@ from conversations.service import NotFound, Turns
 from tests.storage.conftest import ELSEWHERE, HERE
 
 LINES = [
-    "1", "1", "Cut churn; 6%; 4%; 2099-06-30", "1; Priya", "Dana; 120000 EUR; 20%", "all", "1", "1",
+    "1",
+    "1",
+    "Cut churn; 6%; 4%; 2099-06-30",
+    "1; Priya",
+    "Dana; 120000 EUR; 20%",
+    "all",
+    "1",
+    "1",
 ]
 LEASE = timedelta(minutes=5)
 
@@ -58,7 +66,7 @@ async def test_a_started_assessment_loads_as_it_was_saved(turns, repos, now, ana
 async def test_a_paused_assessment_resumes_exactly_where_it_stopped(backend, now, ana):
     turns = Turns(assessments=backend.repos.assessments)
     assessment_id = await started(turns, now, ana)
-    for line in LINES[:2] + ["skip", "1; Priya", "Dana; 5 EUR; none", "edit 3"]:
+    for line in [*LINES[:2], "skip", "1; Priya", "Dana; 5 EUR; none", "edit 3"]:
         await say(turns, assessment_id, line, now, ana)
     await say(turns, assessment_id, "Cut churn; 6%; 4%; 2020-01-01", now, ana)  # waits for yes/no
     paused = await backend.repos.assessments.load(assessment_id=assessment_id)
@@ -109,7 +117,7 @@ async def test_simultaneous_answers_to_the_same_question_lose_nothing(turns, rep
     await asyncio.gather(
         *[
             turns.run(assessment_id=assessment_id, event=events.Submit(question="data", values={"choice": c}, by=p), now=now)
-            for c, p in zip(choices, people)
+            for c, p in zip(choices, people, strict=False)
         ]
     )
     loaded = await repos.assessments.load(assessment_id=assessment_id)
@@ -117,7 +125,7 @@ async def test_simultaneous_answers_to_the_same_question_lose_nothing(turns, rep
     assert len(history) == 6  # every answer recorded, in some order
     assert loaded.version == 7  # one write each, none lost, none doubled
     assert history[-1].new_value == dict(loaded.state.answers["data"].values)
-    for earlier, later in zip(history, history[1:]):
+    for earlier, later in itertools.pairwise(history):
         assert later.old_value == earlier.new_value  # a chain: each change saw the one before
 
 
@@ -160,7 +168,7 @@ async def test_listing_is_per_workspace_newest_first(turns, repos, now, ana):
 
 async def test_scores_and_gaps_are_kept_on_the_assessment_for_the_scheduler(turns, backend, now, ana):
     assessment_id = await started(turns, now, ana)
-    for line in LINES[:4] + ["none; not allocated; none"]:
+    for line in [*LINES[:4], "none; not allocated; none"]:
         await say(turns, assessment_id, line, now, ana)
     row = await backend.columns(assessment_id)
     assert (row.answered, row.gaps, row.has_gaps, row.owner_id) == (5, "owner,budget", True, None)

@@ -74,7 +74,8 @@ async def test_each_delivery_is_queued_once_sent_once_and_retried_when_asked(tur
     assert await repos.deliveries.record(planned=[first], rescheduled=[], now=now) == 0
     rows = await repos.deliveries.outbox()
     assert [(r.key, r.kind, r.status, r.attempts, r.assessment_id, r.next_attempt_at) for r in rows] == [
-        ("gap:a", "gap", "pending", 0, aid, now), ("gap:b", "gap", "pending", 0, aid, now),
+        ("gap:a", "gap", "pending", 0, aid, now),
+        ("gap:b", "gap", "pending", 0, aid, now),
     ]
     assert await repos.deliveries.claim_outbox(now=now - timedelta(seconds=1), limit=10) == []
     (one,) = await repos.deliveries.claim_outbox(now=now, limit=1)
@@ -84,11 +85,18 @@ async def test_each_delivery_is_queued_once_sent_once_and_retried_when_asked(tur
 
     retry_at = now + timedelta(minutes=2)
     await repos.deliveries.finish(
-        outcomes=[DeliveryOutcome(one.id, "sent"), DeliveryOutcome(two.id, "pending", error="ratelimited", next_attempt_at=retry_at)], now=now
+        outcomes=[DeliveryOutcome(one.id, "sent"), DeliveryOutcome(two.id, "pending", error="ratelimited", next_attempt_at=retry_at)],
+        now=now,
     )
     sent, waiting = await repos.deliveries.outbox()
     assert (sent.status, sent.attempts, sent.sent_at, sent.error) == ("sent", 1, now, None)
-    assert (waiting.status, waiting.attempts, waiting.sent_at, waiting.error, waiting.next_attempt_at) == ("pending", 1, None, "ratelimited", retry_at)
+    assert (waiting.status, waiting.attempts, waiting.sent_at, waiting.error, waiting.next_attempt_at) == (
+        "pending",
+        1,
+        None,
+        "ratelimited",
+        retry_at,
+    )
     assert await repos.deliveries.claim_outbox(now=retry_at - timedelta(seconds=1), limit=10) == []
     (retried,) = await repos.deliveries.claim_outbox(now=retry_at, limit=10)
     assert (retried.id, retried.attempts) == (two.id, 1)
@@ -108,13 +116,23 @@ async def test_a_sponsors_digest_is_claimed_when_due_and_its_next_slot_recorded(
     assert await repos.deliveries.claim_sponsors(now=now, platforms=["teams"], limit=10) == []
     (due,) = await repos.deliveries.claim_sponsors(now=now, platforms=["slack"], limit=10)
     assert due == DueSponsor(
-        id=sam, external_id="USAM", name="Sam", tz="Europe/Berlin", tz_checked_at=now, platform="slack", workspace="T1",
-        workspace_id=wid, settings=Settings(),
+        id=sam,
+        external_id="USAM",
+        name="Sam",
+        tz="Europe/Berlin",
+        tz_checked_at=now,
+        platform="slack",
+        workspace="T1",
+        workspace_id=wid,
+        settings=Settings(),
     )
     assert await repos.deliveries.claim_sponsors(now=now, platforms=["slack"], limit=10) == []
     week = now + timedelta(days=7)
     digest = planned("digest:1", workspace_id=wid, person_id=sam, target=Target(platform="slack", workspace="T1", person="USAM"))
-    assert await repos.deliveries.record_digests(planned=[digest], schedule={sam: (week, "Europe/Paris", now)}, digested={aid: 4.5}, now=now) == 1
+    assert (
+        await repos.deliveries.record_digests(planned=[digest], schedule={sam: (week, "Europe/Paris", now)}, digested={aid: 4.5}, now=now)
+        == 1
+    )
     (row,) = await repos.deliveries.outbox()
     assert (row.key, row.person_id, row.assessment_id, row.target["person"]) == ("digest:1", sam, None, "USAM")
     assert (await repos.workspaces.sponsored(person_ids=[sam]))[sam][0].previous_total == 4.5

@@ -66,11 +66,18 @@ def test_every_backend_has_each_method_of_its_port_with_the_same_parameters(port
         for name in methods:
             wanted = inspect.signature(getattr(port, name)).parameters
             found = inspect.signature(getattr(cls, name)).parameters
-            assert [(p.name, p.kind, p.default) for p in found.values()] == [(p.name, p.kind, p.default) for p in wanted.values()], (cls, name)
+            assert [(p.name, p.kind, p.default) for p in found.values()] == [(p.name, p.kind, p.default) for p in wanted.values()], (
+                cls,
+                name,
+            )
 
 
 async def test_the_sql_repositories_are_one_per_port(engine):
     repos = sql_repositories(engine=engine)
     assert [type(r) for r in (repos.assessments, repos.workspaces, repos.inbox, repos.deliveries, repos.teams)] == [
-        SqlAssessments, SqlWorkspaces, SqlInbox, ReminderStore, SqlTeamsReferences,
+        SqlAssessments,
+        SqlWorkspaces,
+        SqlInbox,
+        ReminderStore,
+        SqlTeamsReferences,
     ]

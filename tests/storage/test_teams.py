@@ -9,7 +9,9 @@ CHAT = {"conversation": {"id": "a:chat"}, "serviceUrl": "https://smba.example/em
 async def test_a_remembered_reference_is_found_by_conversation_or_by_person(repos, now):
     teams = repos.teams
     await teams.remember(tenant="TEN", conversation_id="19:channel", kind="channel", reference=CHANNEL, now=now)
-    await teams.remember(tenant="TEN", conversation_id="a:chat", kind="personal", reference=CHAT, now=now + timedelta(seconds=1), user_id="29:ana")
+    await teams.remember(
+        tenant="TEN", conversation_id="a:chat", kind="personal", reference=CHAT, now=now + timedelta(seconds=1), user_id="29:ana"
+    )
     assert await teams.find(tenant="TEN", conversation_id="19:channel") == CHANNEL
     assert await teams.find(tenant="TEN", user_id="29:ana") == CHAT
     assert await teams.find(tenant="TEN", user_id="29:bo") is None

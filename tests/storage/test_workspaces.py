@@ -12,8 +12,15 @@ from tests.storage.conftest import ELSEWHERE, HERE
 ANA = Person(name="Ana", id="UANA")
 SAM = Person(name="Sam", id="USAM")
 BERLIN = Settings(
-    tz="Europe/Berlin", nudge_every=3, nudge_at=time(11, 30), work_start=time(8, 0), work_end=time(17, 0),
-    stall_after=timedelta(hours=48), escalate_after=2, digest_weekday=4, digest_at=time(16, 0),
+    tz="Europe/Berlin",
+    nudge_every=3,
+    nudge_at=time(11, 30),
+    work_start=time(8, 0),
+    work_end=time(17, 0),
+    stall_after=timedelta(hours=48),
+    escalate_after=2,
+    digest_weekday=4,
+    digest_at=time(16, 0),
 )
 
 
@@ -89,8 +96,12 @@ async def test_deleting_a_workspace_deletes_all_it_holds_and_nothing_else(turns,
     wids = {a: (await repos.assessments.load(assessment_id=a)).workspace_id for a in (gone, kept)}
     notice = Notice(kind="gap", title="t")
     await repos.deliveries.record(
-        planned=[Planned(f"gap:{a}", Kind.GAP, notice, Target(platform="slack", workspace="T", channel="C"), wids[a], assessment_id=a) for a in (gone, kept)],
-        rescheduled=[], now=now,
+        planned=[
+            Planned(f"gap:{a}", Kind.GAP, notice, Target(platform="slack", workspace="T", channel="C"), wids[a], assessment_id=a)
+            for a in (gone, kept)
+        ],
+        rescheduled=[],
+        now=now,
     )
     await repos.teams.remember(tenant="T1", conversation_id="19:x", kind="channel", reference={"a": 1}, now=now)
     await repos.inbox.put(item=Incoming(key="evt:1", platform="slack", workspace="T1", payload={}), now=now, lease=timedelta(minutes=1))

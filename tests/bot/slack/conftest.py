@@ -16,7 +16,6 @@ from slack_sdk.signature import SignatureVerifier
 from bot.bootstrap import App, bootstrap
 from bot.config import Config
 from bot.server import routes
-from storage.engine import database_url
 from tests.bot.slack.fake_slack import FakeSlack
 from tests.conftest import NOW
 from tests.loopback import listen
@@ -56,12 +55,29 @@ class Slack:
         async with self.http.post(self.url + "/slack/events", data=body.encode(), headers=sent) as response:
             return Answer(response.status, await response.text())
 
-    async def command(self, text: str, *, user: dict[str, str] | None = None, team: str | None = None, channel: str | None = None, trigger: str | None = None, **kw: Any) -> Answer:
+    async def command(
+        self,
+        text: str,
+        *,
+        user: dict[str, str] | None = None,
+        team: str | None = None,
+        channel: str | None = None,
+        trigger: str | None = None,
+        **kw: Any,
+    ) -> Answer:
         user = user or self.user
         form = {
-            "token": "legacy", "team_id": team or self.team, "team_domain": "acme", "channel_id": channel or self.channel,
-            "channel_name": "ai-projects", "user_id": user["id"], "user_name": user["name"], "command": "/readiness",
-            "text": text, "api_app_id": "A1", "response_url": f"{self.api.base}/respond/{next(_triggers)}",
+            "token": "legacy",
+            "team_id": team or self.team,
+            "team_domain": "acme",
+            "channel_id": channel or self.channel,
+            "channel_name": "ai-projects",
+            "user_id": user["id"],
+            "user_name": user["name"],
+            "command": "/readiness",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": f"{self.api.base}/respond/{next(_triggers)}",
             "trigger_id": trigger or f"trigger-{next(_triggers)}",
         }
         return await self.post(urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
@@ -73,12 +89,23 @@ class Slack:
         user = user or self.user
         team = team or self.team
         return {
-            "type": kind, "team": {"id": team, "domain": "acme"}, "api_app_id": "A1", "token": "legacy",
+            "type": kind,
+            "team": {"id": team, "domain": "acme"},
+            "api_app_id": "A1",
+            "token": "legacy",
             "user": {"id": user["id"], "username": user["name"], "name": user["name"], "team_id": team},
             "trigger_id": f"trigger-{next(_triggers)}",
         }
 
-    async def click(self, message: dict[str, Any], label: str, *, user: dict[str, str] | None = None, team: str | None = None, trigger: str | None = None) -> Answer:
+    async def click(
+        self,
+        message: dict[str, Any],
+        label: str,
+        *,
+        user: dict[str, str] | None = None,
+        team: str | None = None,
+        trigger: str | None = None,
+    ) -> Answer:
         """Press the button labelled `label` in a message the bot posted."""
         block, element = find_button(message["blocks"], label)
         payload = self.base_payload("block_actions", user=user, team=team)
@@ -105,12 +132,28 @@ class Slack:
                         channel={"id": message["channel"]},
                         message={"ts": message["ts"], "blocks": message["blocks"]},
                         response_url=f"{self.api.base}/respond/{next(_triggers)}",
-                        actions=[{"type": "static_select", "action_id": element["action_id"], "block_id": block.get("block_id", "b"), "selected_option": picked, "action_ts": "1"}],
+                        actions=[
+                            {
+                                "type": "static_select",
+                                "action_id": element["action_id"],
+                                "block_id": block.get("block_id", "b"),
+                                "selected_option": picked,
+                                "action_ts": "1",
+                            }
+                        ],
                     )
                     return await self.interact(payload)
         raise AssertionError(f"no menu with {option!r}")
 
-    async def submit(self, view: dict[str, Any], values: dict[str, Any], *, user: dict[str, str] | None = None, team: str | None = None, view_id: str = "VFORM") -> Answer:
+    async def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        user: dict[str, str] | None = None,
+        team: str | None = None,
+        view_id: str = "VFORM",
+    ) -> Answer:
         """Submit a modal the bot opened, filling each input block by its block_id."""
         state: dict[str, Any] = {}
         for block in view["blocks"]:
@@ -138,7 +181,17 @@ class Slack:
         return await self.interact(payload)
 
     async def event(self, event: dict[str, Any], *, event_id: str, retry: int | None = None, team: str | None = None) -> Answer:
-        body = json.dumps({"token": "legacy", "team_id": team or self.team, "api_app_id": "A1", "type": "event_callback", "event_id": event_id, "event_time": int(time.time()), "event": event})
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": team or self.team,
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
         return await self.post(body, content_type="application/json", headers=headers)
 

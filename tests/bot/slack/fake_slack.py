@@ -54,7 +54,7 @@ class FakeSlack:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.2))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return self.of(method)
 
@@ -128,7 +128,9 @@ class FakeSlack:
         if queued:
             failure = queued.pop(0)
             if failure.status != 200:
-                return web.json_response({"ok": False, "error": failure.error or "internal_error"}, status=failure.status, headers=failure.headers)
+                return web.json_response(
+                    {"ok": False, "error": failure.error or "internal_error"}, status=failure.status, headers=failure.headers
+                )
             return web.json_response({"ok": False, "error": failure.error})
         answer = self._answer(method, params)
         if method == "chat.postMessage":
@@ -137,7 +139,15 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "team_id": self.installed_team, "team": "Acme", "user_id": "UBOT", "user": "preflight", "bot_id": "BBOT", "url": "https://acme.slack.com/"}
+            return {
+                "ok": True,
+                "team_id": self.installed_team,
+                "team": "Acme",
+                "user_id": "UBOT",
+                "user": "preflight",
+                "bot_id": "BBOT",
+                "url": "https://acme.slack.com/",
+            }
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or self._next_ts()
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"ts": ts, "blocks": params.get("blocks")}}
@@ -152,9 +162,16 @@ class FakeSlack:
             return {"ok": True, "user": user}
         if method == "oauth.v2.access":
             return {
-                "ok": True, "app_id": "A1", "authed_user": {"id": "UINSTALLER"}, "scope": "commands,chat:write,users:read",
-                "token_type": "bot", "access_token": "xoxb-installed-secret-token", "bot_user_id": "UBOT",
-                "team": {"id": "T9", "name": "Globex"}, "enterprise": None, "is_enterprise_install": False,
+                "ok": True,
+                "app_id": "A1",
+                "authed_user": {"id": "UINSTALLER"},
+                "scope": "commands,chat:write,users:read",
+                "token_type": "bot",
+                "access_token": "xoxb-installed-secret-token",
+                "bot_user_id": "UBOT",
+                "team": {"id": "T9", "name": "Globex"},
+                "enterprise": None,
+                "is_enterprise_install": False,
             }
         return {"ok": True}
 

@@ -6,8 +6,8 @@ import json
 from sqlmodel import select
 
 from storage.tables import Answer, AnswerChange, Assessment
-from tests.conftest import session_of
 from tests.bot.slack.conftest import text_of
+from tests.conftest import session_of
 
 BO = {"id": "UBO", "name": "bo"}
 
@@ -50,7 +50,13 @@ async def test_start_posts_a_card_and_asks_question_one_in_its_thread(slack):
     assert intro["thread_ts"] == card["_ts"] and first["thread_ts"] == card["_ts"]
     assert "Question 1 of 8" in text_of(first)
     labels = [e["text"]["text"] for b in first["blocks"] for e in b.get("elements", []) if e.get("type") == "button"]
-    assert labels == ["Built for AI workloads (real-time inference, volume)", "Partly, workarounds planned", "Legacy systems", "Add details…", "Skip"]
+    assert labels == [
+        "Built for AI workloads (real-time inference, volume)",
+        "Partly, workarounds planned",
+        "Legacy systems",
+        "Add details…",
+        "Skip",
+    ]
     async with session_of(slack.core) as session:
         row = (await session.exec(select(Assessment))).one()
     assert (row.project, row.channel, row.thread, row.platform) == ("Churn model", "C1", card["_ts"], "slack")
@@ -78,7 +84,11 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
 
     await slack.api.wait_for("chat.postMessage", 7)
     view = await open_form(slack, slack.last("Question 5 of 8"))
-    assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == ["users_select", "plain_text_input", "plain_text_input"]
+    assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == [
+        "users_select",
+        "plain_text_input",
+        "plain_text_input",
+    ]
     await slack.submit(view, {"owner": "UDANA", "budget": "120k EUR", "time": "20% of one engineer"})
 
     await slack.api.wait_for("chat.postMessage", 8)
@@ -108,7 +118,11 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
         answers = {a.question: a for a in (await session.exec(select(Answer))).all()}
         history = (await session.exec(select(AnswerChange))).all()
     assert row.stage == "finished" and row.gaps == "" and row.answered == 8
-    assert answers["ownership"].value == {"owner": {"id": "UDANA", "name": "UDANA"}, "budget": {"amount": 120000, "currency": "EUR"}, "time": "20% of one engineer"}
+    assert answers["ownership"].value == {
+        "owner": {"id": "UDANA", "name": "UDANA"},
+        "budget": {"amount": 120000, "currency": "EUR"},
+        "time": "20% of one engineer",
+    }
     assert answers["roi"].value["by_when"] == "2099-06-30"
     assert len(history) == 8
     loaded = await slack.core.repos.assessments.load(assessment_id=row.id)
@@ -148,7 +162,10 @@ async def test_form_errors_come_back_in_the_modal_and_nothing_is_saved(slack):
     view = await open_form(slack, slack.last("Question 3 of 8"))
     answer = await slack.submit(view, {"statement": "Cut churn", "target": "much lower", "by_when": None})
     assert answer.status == 200
-    assert answer.json() == {"response_action": "errors", "errors": {"target": "Target: a target needs a number to be measurable, e.g. 'below 4% a month' (you wrote 'much lower')."}}
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {"target": "Target: a target needs a number to be measurable, e.g. 'below 4% a month' (you wrote 'much lower')."},
+    }
     assert "roi" not in (await slack.core.repos.assessments.load(assessment_id=1)).state.answers
     fixed = await slack.submit(view, {"statement": "Cut churn", "target": "below 4%", "by_when": "2099-01-31"})
     assert fixed.status == 200 and fixed.text == ""

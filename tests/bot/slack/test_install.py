@@ -13,7 +13,12 @@ from tests.bot.slack.conftest import run_server, slack_config, text_of
 @pytest.fixture
 async def oauth_slack(tmp_path, api):
     config = slack_config(
-        tmp_path, api, SLACK_BOT_TOKEN="", SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="shh", PREFLIGHT_ENCRYPTION_KEY="a long random secret"
+        tmp_path,
+        api,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="shh",
+        PREFLIGHT_ENCRYPTION_KEY="a long random secret",
     )
     async for harness in run_server(config, api):
         yield harness
@@ -69,7 +74,10 @@ async def test_uninstall_deletes_the_stored_tokens(oauth_slack):
     "env, message",
     [
         ({"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "2", "SLACK_SIGNING_SECRET": "s"}, "set PREFLIGHT_ENCRYPTION_KEY"),
-        ({"SLACK_CLIENT_ID": "1", "SLACK_SIGNING_SECRET": "s", "PREFLIGHT_ENCRYPTION_KEY": "k"}, "Set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+        (
+            {"SLACK_CLIENT_ID": "1", "SLACK_SIGNING_SECRET": "s", "PREFLIGHT_ENCRYPTION_KEY": "k"},
+            "Set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "needs SLACK_SIGNING_SECRET"),
         ({"SLACK_APP_TOKEN": "xapp-1"}, "also needs SLACK_BOT_TOKEN"),
     ],

@@ -1,10 +1,10 @@
 """manifest.json asks for exactly what the app uses."""
 
-from bot.slack.receive import EVENTS
 import json
 from pathlib import Path
 
 from bot.slack.app import BOT_SCOPES
+from bot.slack.receive import EVENTS
 
 MANIFEST = json.loads((Path(__file__).resolve().parents[3] / "manifest.json").read_text())
 

@@ -1,27 +1,29 @@
 """Reminders and digests end to end: the scheduler's passes posting through the Slack Web API on loopback."""
 
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conversations import events
 from conversations.people import Person
 from conversations.schedule import Settings
-from tests.conftest import handle
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form
 from tests.bot.test_scheduler import FULL
+from tests.conftest import handle
 from tests.loopback import environment
 
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = timezone.utc
+UTC = UTC
 ANA = Person(name="ana", id="UANA")
 ANSWERS = FULL  # finished, everything in place but the production owner
 
 
 async def finished_without_owner(slack):
-    await slack.core.repos.workspaces.save_settings(platform="slack", workspace="T1", settings=Settings(tz="Europe/Berlin"), now=slack.core.clock())
+    await slack.core.repos.workspaces.save_settings(
+        platform="slack", workspace="T1", settings=Settings(tz="Europe/Berlin"), now=slack.core.clock()
+    )
     await slack.command("start Churn model")
     await slack.api.wait_for("chat.postMessage", 3)
     await slack.command("sponsor <@USAM|sam>")
@@ -129,14 +131,32 @@ async def test_settings_are_for_admins_and_are_checked(slack):
     slack.api.users["UANA"] = {"is_admin": True}
     await slack.command("settings")
     view = (await slack.api.wait_for("views.open"))[-1]["view"]
-    values = {"tz": "Mars/Olympus", "nudge_every": "1", "nudge_at": "08:00", "work_start": "09:00", "work_end": "17:00", "stall_hours": "24", "escalate_after": "3", "digest_weekday": "0", "digest_at": "09:00"}
+    values = {
+        "tz": "Mars/Olympus",
+        "nudge_every": "1",
+        "nudge_at": "08:00",
+        "work_start": "09:00",
+        "work_end": "17:00",
+        "stall_hours": "24",
+        "escalate_after": "3",
+        "digest_weekday": "0",
+        "digest_at": "09:00",
+    }
     answer = await slack.submit(view, values)
-    assert answer.json()["errors"] == {"tz": "'Mars/Olympus' is not a time zone I know; use a name like Europe/Berlin.", "nudge_at": "Reminders must fall inside the working day."}
+    assert answer.json()["errors"] == {
+        "tz": "'Mars/Olympus' is not a time zone I know; use a name like Europe/Berlin.",
+        "nudge_at": "Reminders must fall inside the working day.",
+    }
     answer = await slack.submit(view, {**values, "tz": "Asia/Tokyo", "nudge_at": "11:30"})
     assert answer.status == 200 and answer.text == ""
     await slack.api.settle(0.2)
     saved = await slack.core.repos.workspaces.settings(platform="slack", workspace="T1")
-    assert (saved.tz, saved.nudge_every, saved.nudge_at.isoformat(), saved.work_end.isoformat()) == ("Asia/Tokyo", 1, "11:30:00", "17:00:00")
+    assert (saved.tz, saved.nudge_every, saved.nudge_at.isoformat(), saved.work_end.isoformat()) == (
+        "Asia/Tokyo",
+        1,
+        "11:30:00",
+        "17:00:00",
+    )
 
 
 async def test_the_nudge_command_runs_one_pass_as_a_process(slack, tmp_path):
@@ -144,8 +164,10 @@ async def test_the_nudge_command_runs_one_pass_as_a_process(slack, tmp_path):
 
     await finished_without_owner(slack)
     env = environment(
-        DATABASE_URL=str(slack.core.config.database_url).replace("+aiosqlite", ""), SLACK_SIGNING_SECRET=SECRET,
-        SLACK_BOT_TOKEN="xoxb-test-token", SLACK_API_URL=slack.api.url,
+        DATABASE_URL=str(slack.core.config.database_url).replace("+aiosqlite", ""),
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_API_URL=slack.api.url,
     )
     command = [str(Path(sys.executable).parent / "preflight"), "nudge", "--now", "2026-11-25T10:00:00+01:00"]
     printed = []

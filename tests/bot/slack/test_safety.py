@@ -12,12 +12,23 @@ from bot.slack.blocks import MAX_BLOCKS, MAX_TEXT
 from conversations import events
 from conversations.people import Person
 from storage.tables import Answer, Assessment
-from tests.conftest import session_of, handle
 from tests.bot.slack.conftest import SECRET, text_of
 from tests.bot.slack.test_flow import open_form, started
+from tests.conftest import handle, session_of
 from tests.trees import dicts_in
 
-BODY = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness", "text": "start Churn model", "trigger_id": "t1", "response_url": "http://127.0.0.1:9/x"})
+BODY = urlencode(
+    {
+        "team_id": "T1",
+        "channel_id": "C1",
+        "user_id": "UANA",
+        "user_name": "ana",
+        "command": "/readiness",
+        "text": "start Churn model",
+        "trigger_id": "t1",
+        "response_url": "http://127.0.0.1:9/x",
+    }
+)
 
 
 def signature(stamp: str, body: str = BODY, secret: str = SECRET) -> str:
@@ -46,7 +57,12 @@ async def test_unsigned_or_badly_signed_requests_get_401_and_do_nothing(slack, h
 
 async def test_a_signed_request_is_accepted(slack):
     stamp = str(int(time.time()))
-    answer = await slack.post(BODY, content_type="application/x-www-form-urlencoded", headers={"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature(stamp)}, signed=False)
+    answer = await slack.post(
+        BODY,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature(stamp)},
+        signed=False,
+    )
     assert answer.status == 200
 
 
@@ -136,7 +152,10 @@ async def test_user_text_is_escaped_before_it_is_echoed(slack):
     assert "<!here>" not in echoed and "<!channel>" not in echoed and "<@UBOSS>" not in echoed
     assert "&lt;!channel&gt; &amp; @UBOSS churn" in echoed  # a mention in a name is kept as the person wrote it
     # Headers are plain_text, which Slack never parses for mentions: the name shows as typed.
-    assert slack.messages()[0]["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "AI readiness: <!channel> & @UBOSS churn"}}
+    assert slack.messages()[0]["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "AI readiness: <!channel> & @UBOSS churn"},
+    }
 
 
 def mrkdwn_of(message):

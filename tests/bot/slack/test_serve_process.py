@@ -27,17 +27,36 @@ async def stopped(process: asyncio.subprocess.Process) -> tuple[str, str]:
 @pytest.mark.parametrize("separate", [False, True], ids=["serve", "serve --no-workers and worker"])
 async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, separate):
     port = free_port()
-    env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url)
+    env = environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url
+    )
     run = dict(env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    process = await asyncio.create_subprocess_exec(str(PREFLIGHT), "serve", "--port", str(port), *(["--no-workers"] if separate else []), **run)
+    process = await asyncio.create_subprocess_exec(
+        str(PREFLIGHT), "serve", "--port", str(port), *(["--no-workers"] if separate else []), **run
+    )
     worker = await asyncio.create_subprocess_exec(str(PREFLIGHT), "worker", **run) if separate else None
     base = f"http://127.0.0.1:{port}"
     try:
         await until_healthy(base)
         async with aiohttp.ClientSession() as http:
-            body = urlencode({"team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness", "text": "start Churn model", "trigger_id": "t-1", "response_url": f"{api.base}/respond/1"})
+            body = urlencode(
+                {
+                    "team_id": "T1",
+                    "channel_id": "C1",
+                    "user_id": "UANA",
+                    "user_name": "ana",
+                    "command": "/readiness",
+                    "text": "start Churn model",
+                    "trigger_id": "t-1",
+                    "response_url": f"{api.base}/respond/1",
+                }
+            )
             stamp = str(int(time.time()))
-            headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body), "Content-Type": "application/x-www-form-urlencoded"}
+            headers = {
+                "X-Slack-Request-Timestamp": stamp,
+                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
             async with http.post(base + "/slack/events", data=body, headers=headers) as r:
                 assert r.status == 200
             posts = await api.wait_for("chat.postMessage", 3)

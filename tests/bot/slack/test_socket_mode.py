@@ -15,13 +15,23 @@ async def test_a_slash_command_over_socket_mode_is_acked_and_answered(tmp_path, 
     try:
         await api.wait_for("socket.connected")
         assert api.of("apps.connections.open")[0]["_token"] == "xapp-test"
-        await api.push({
-            "envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
-            "payload": {
-                "team_id": "T1", "channel_id": "C1", "user_id": "UANA", "user_name": "ana", "command": "/readiness",
-                "text": "start Churn model", "trigger_id": "t-socket", "response_url": f"{api.base}/respond/1",
-            },
-        })
+        await api.push(
+            {
+                "envelope_id": "env-1",
+                "type": "slash_commands",
+                "accepts_response_payload": True,
+                "payload": {
+                    "team_id": "T1",
+                    "channel_id": "C1",
+                    "user_id": "UANA",
+                    "user_name": "ana",
+                    "command": "/readiness",
+                    "text": "start Churn model",
+                    "trigger_id": "t-socket",
+                    "response_url": f"{api.base}/respond/1",
+                },
+            }
+        )
         posts = await api.wait_for("chat.postMessage", 3)
         assert "AI readiness: Churn model" in text_of(posts[0])
         acks = await api.wait_for("socket.ack")

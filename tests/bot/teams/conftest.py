@@ -30,15 +30,32 @@ class Teams:
     tenant: str = "TENANT-A"
     user: dict[str, str] = field(default_factory=lambda: {"id": "29:ana", "name": "Ana", "aadObjectId": "aad-ana"})
 
-    def activity(self, *, text: str | None = None, value: dict | None = None, user: dict | None = None, tenant: str | None = None,
-                 conversation: str = CHANNEL, kind: str = "channel", reply_to: str | None = None, mentions: list[dict] | None = None,
-                 **extra: Any) -> dict[str, Any]:
+    def activity(
+        self,
+        *,
+        text: str | None = None,
+        value: dict | None = None,
+        user: dict | None = None,
+        tenant: str | None = None,
+        conversation: str = CHANNEL,
+        kind: str = "channel",
+        reply_to: str | None = None,
+        mentions: list[dict] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         tenant = tenant or self.tenant
         activity: dict[str, Any] = {
-            "type": "message", "id": f"msg-{next(_ids)}", "timestamp": NOW.isoformat(), "serviceUrl": self.connector.url,
-            "channelId": "msteams", "from": user or self.user, "recipient": BOT,
+            "type": "message",
+            "id": f"msg-{next(_ids)}",
+            "timestamp": NOW.isoformat(),
+            "serviceUrl": self.connector.url,
+            "channelId": "msteams",
+            "from": user or self.user,
+            "recipient": BOT,
             "conversation": {"id": conversation, "conversationType": kind, "tenantId": tenant, "isGroup": kind != "personal"},
-            "channelData": {"tenant": {"id": tenant}}, "localTimezone": "Europe/Berlin", **extra,
+            "channelData": {"tenant": {"id": tenant}},
+            "localTimezone": "Europe/Berlin",
+            **extra,
         }
         if text is not None:
             activity["text"] = f"<at>Preflight</at> {text}" if kind != "personal" else text

@@ -80,7 +80,7 @@ class FakeConnector:
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), 0.2)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 

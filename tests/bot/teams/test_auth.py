@@ -66,10 +66,21 @@ async def test_a_body_that_is_not_an_activity_is_400_not_500(tmp_path, connector
 
 
 async def test_the_server_says_at_startup_that_teams_is_refused(tmp_path):
-    env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET="s", SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL="http://127.0.0.1:9/api/")
+    env = environment(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_API_URL="http://127.0.0.1:9/api/",
+    )
     process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "preflight"), "serve", "--port", "0", "--no-scheduler", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        str(Path(sys.executable).parent / "preflight"),
+        "serve",
+        "--port",
+        "0",
+        "--no-scheduler",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     lines = []
     try:

@@ -13,7 +13,9 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_the_package_has_the_manifest_with_the_bot_id_and_both_icons(preflight, tmp_path):
-    run = preflight("teams", "package", "--output", str(tmp_path / "app.zip"), "--url", "https://preflight.acme.com", env={"MICROSOFT_APP_ID": APP_ID})
+    run = preflight(
+        "teams", "package", "--output", str(tmp_path / "app.zip"), "--url", "https://preflight.acme.com", env={"MICROSOFT_APP_ID": APP_ID}
+    )
     assert run.code == 0 and "Upload an app" in run.out
     with zipfile.ZipFile(tmp_path / "app.zip") as archive:
         assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]

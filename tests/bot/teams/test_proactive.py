@@ -1,6 +1,6 @@
 """Reminders and digests reach Teams proactively, from references stored before a restart."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.bootstrap import bootstrap
 from conversations import events
@@ -10,7 +10,7 @@ from tests.bot.teams.fake_connector import card_text
 from tests.bot.test_scheduler import FULL
 from tests.conftest import NOW, handle
 
-UTC = timezone.utc
+UTC = UTC
 WEDNESDAY_TEN = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
