@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -75,7 +75,9 @@ async def bootstrap(
     preflight = Preflight(assessments=repos.assessments, workspaces=repos.workspaces, clock=clock)
     # The session's own time-out: slack_sdk applies its `timeout` only to sessions it creates.
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=config.slack_timeout))
-    workers = Workers(inbox=repos.inbox, handlers={}, clock=wall_clock, slots=slots, poll=poll)
+    workers = Workers(
+        inbox=repos.inbox, handlers={}, clock=wall_clock, slots=slots, poll=poll, lease=timedelta(seconds=config.lease_seconds)
+    )
     senders: dict[str, Sender] = {}
     app = App(
         config=config,

@@ -35,6 +35,7 @@ class Config:
     teams_allow_anonymous: bool = False
     encryption_key: str | None = None
     slack_timeout: float = 10.0  # seconds per Web API call
+    lease_seconds: int = 60  # how long a worker holds a request before another may take it over
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -44,6 +45,9 @@ class Config:
             value = env.get(name, "").strip()
             return value or None
 
+        lease_text = get("PREFLIGHT_LEASE_SECONDS") or "60"
+        if not lease_text.isdigit() or not 5 <= int(lease_text) <= 3600:
+            raise ConfigError(f"PREFLIGHT_LEASE_SECONDS must be a number of seconds from 5 to 3600, not '{lease_text}'.")
         port_text = get("PORT") or "3000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigError(f"PORT must be a number from 1 to 65535, not '{port_text}'.")
@@ -62,6 +66,7 @@ class Config:
             microsoft_app_type=get("MICROSOFT_APP_TYPE"),
             teams_allow_anonymous=get("TEAMS_ALLOW_ANONYMOUS") == "1",
             encryption_key=get("PREFLIGHT_ENCRYPTION_KEY"),
+            lease_seconds=int(lease_text),
         )
 
     def check(self) -> None:

@@ -248,6 +248,9 @@ def _checklist(f: Field, given: Any) -> list[str]:
         if part.isdigit() and 1 <= int(part) <= len(keys):
             picked.add(keys[int(part) - 1])
             continue
+        if part in keys:  # a form that sends the ticked options as one text (Teams' multi-select)
+            picked.add(part)
+            continue
         raise Invalid(f"'{_clip(part)}' is not on the list; use numbers from 1 to {len(keys)} separated by commas, 'all' or 'none'.")
     return [k for k in keys if k in picked]
 

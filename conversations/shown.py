@@ -7,16 +7,15 @@ Adapters draw each part in their own medium (an ephemeral message, a card update
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 from conversations.machine import State
 from conversations.messages import Reply, Tone
 from conversations.people import Person
 from conversations.ports import Place
-from conversations.schedule import Settings
+from conversations.views import FormSpec
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,9 @@ class FormKind(str, Enum):
 @dataclass(frozen=True)
 class Form:
     kind: FormKind
+    spec: FormSpec  # what it asks
     assessment_id: int | None = None
     question: str | None = None
-    current: Mapping[str, Any] | None = None  # the stored answer, to start from
-    gaps: tuple[str, ...] = ()
-    answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    settings: Settings | None = None
 
 
 @dataclass(frozen=True)

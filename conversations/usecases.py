@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from conversations import commands as cmd
-from conversations import events
+from conversations import events, views
 from conversations.answers import parse_answer, partial_errors
 from conversations.digest import digest
 from conversations.messages import Action, Reply, Verb
@@ -182,7 +182,8 @@ class Preflight:
         if loaded is None or question not in BY_KEY:
             return _private(error(NOT_FOUND))
         current = loaded.state.answers.get(question)
-        form = Form(FormKind.ANSWER, assessment_id=assessment_id, question=question, current=current.values if current else None)
+        spec = views.answer_form(BY_KEY[question], current=current.values if current else None)
+        form = Form(FormKind.ANSWER, spec, assessment_id=assessment_id, question=question)
         return Shown(assessment_id=assessment_id, place=loaded.place, form=form)
 
     async def check_answer(self, actor: Actor, *, assessment_id: int, question: str, values: Mapping[str, Any]) -> dict[str, str]:
@@ -212,11 +213,12 @@ class Preflight:
         gaps = score(loaded.state.values).gaps
         if not gaps:
             return _private(Reply(title=f"{loaded.state.project} has no blocking gaps any more."), assessment_id=assessment_id)
-        form = Form(FormKind.GAPS, assessment_id=assessment_id, gaps=gaps, answers=loaded.state.values)
+        form = Form(FormKind.GAPS, views.gaps_form(gaps=gaps, answers=loaded.state.values), assessment_id=assessment_id)
         return Shown(assessment_id=assessment_id, place=loaded.place, form=form)
 
-    async def check_gaps(self, actor: Actor, *, assessment_id: int, given: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    async def check_gaps(self, actor: Actor, *, assessment_id: int, values: Mapping[str, Any]) -> dict[str, str]:
         """What is wrong with a submitted gaps form, by "question.field"; empty when it can be saved."""
+        given = views.given(values)
         loaded = await self.assessments.load(assessment_id=assessment_id, workspace=actor.workspace)
         if loaded is None:
             first = next((f"{q}.{k}" for q, fields in given.items() for k in fields), "")
@@ -230,9 +232,9 @@ class Preflight:
             errors.update({f"{question}.{k}": m for k, m in problems.items()})
         return errors
 
-    async def submit_gaps(self, actor: Actor, *, assessment_id: int, given: Mapping[str, Mapping[str, Any]]) -> Shown:
-        known = {q: dict(fields) for q, fields in given.items() if q in BY_KEY and fields}
-        return await self.turn(actor, assessment_id=assessment_id, event=events.Fill(values=known, by=actor.person))
+    async def submit_gaps(self, actor: Actor, *, assessment_id: int, values: Mapping[str, Any]) -> Shown:
+        """The gaps form as submitted, by "question.field"."""
+        return await self.turn(actor, assessment_id=assessment_id, event=events.Fill(values=views.given(values), by=actor.person))
 
     # -- the workspace -------------------------------------------------------------------
 
@@ -240,7 +242,7 @@ class Preflight:
         if not await actor.admin():
             return _private(error("Only workspace admins can change Preflight's settings."))
         current = await self.workspaces.settings(platform=actor.platform, workspace=actor.workspace)
-        return Shown(form=Form(FormKind.SETTINGS, settings=current))
+        return Shown(form=Form(FormKind.SETTINGS, views.settings_form(current)))
 
     async def check_settings(self, actor: Actor, *, values: Mapping[str, str]) -> dict[str, str]:
         if not await actor.admin():

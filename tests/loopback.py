@@ -8,7 +8,7 @@ import socket
 import time
 from pathlib import Path
 
-import aiohttp
+import httpx
 from aiohttp import web
 
 PREFLIGHT_SETTINGS = ("SLACK_", "MICROSOFT_", "TEAMS_", "DATABASE_URL")
@@ -49,13 +49,12 @@ def environment(**settings: str) -> dict[str, str]:
 async def until_healthy(url: str, *, timeout: float = 30) -> None:
     """Wait until GET {url}/healthz answers 200."""
     deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as http:
+    async with httpx.AsyncClient() as http:
         while True:
             try:
-                async with http.get(url + "/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
+                if (await http.get(url + "/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
                 raise AssertionError(f"{url} did not become healthy")

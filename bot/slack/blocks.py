@@ -6,13 +6,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from conversations.machine import Stage, State
+from conversations.machine import State
 from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
-from conversations.questions import BY_KEY, QUESTIONS, TOTAL
-from conversations.scoring import GAP_LABELS, score
+from conversations.questions import BY_KEY, QUESTIONS
 from conversations.text import chunks as split
 from conversations.text import clip
+from conversations.views import card_view
 
 MAX_TEXT = 3000  # section text
 MAX_BLOCKS = 50
@@ -154,37 +154,23 @@ def reply_blocks(reply: Reply, *, assessment_id: int | None, by: Person) -> list
 
 
 def card_blocks(state: State, *, assessment_id: int) -> list[dict[str, Any]]:
-    """The message at the top of the thread: project, people, progress, score, gaps."""
-    card = score(state.values)
-    finished = state.stage is Stage.FINISHED
-    progress = "finished" if finished else f"{card.answered} of {TOTAL} answered"
-    gaps = ", ".join(GAP_LABELS[g] for g in card.gaps) or "none"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(f"AI readiness: {state.project}", MAX_HEADER)}},
-        {
-            "type": "section",
-            "fields": [
-                mrkdwn(f"*Sponsor*\n{who(state.sponsor)}"),
-                mrkdwn(f"*Production owner*\n{who(state.owner)}"),
-                mrkdwn(f"*Progress*\n{progress}"),
-                mrkdwn(f"*Score{'' if finished else ' so far'}*\n{card.percent}% · {card.level.value}"),
-            ],
-        },
-        section(f"*Blocking gaps:* {gaps}"),
+    """The message at the top of the thread, as the core describes it."""
+    view = card_view(state)
+    fields = [mrkdwn(f"*{label}*\n{who(v) if not isinstance(v, str) else escape(v)}") for label, v in view.facts]
+    label, _, gaps = view.gaps.partition(": ")
+    made: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(view.title, MAX_HEADER)}},
+        {"type": "section", "fields": fields},
+        section(f"*{escape(label)}:* {escape(gaps)}"),
     ]
-    if finished:
-        blocks.append(section(escape(card.explanation())))
-        for w in card.weaknesses:
-            blocks.append(section(f"• *{w.number}. {escape(w.title)}*: {escape(w.recommendation)}"))
-    blocks.append(context(f"Started by {who(state.started_by)} · the questions are in the thread below"))
-    action = Action("Reopen", Verb.REOPEN) if finished else Action("Continue", Verb.RESUME)
-    blocks.append({"type": "actions", "elements": buttons([action], assessment_id=assessment_id)})
-    return limit_blocks(blocks)
+    made += [section(escape(line)) for line in view.details]
+    made.append(context(f"Started by {who(view.started_by)} · the questions are in the thread below"))
+    made.append({"type": "actions", "elements": buttons([view.action], assessment_id=assessment_id)})
+    return limit_blocks(made)
 
 
 def card_text(state: State) -> str:
-    card = score(state.values)
-    return clip(escape(f"AI readiness: {state.project} · {card.answered} of {TOTAL} answered · {card.percent}%"), MAX_TEXT)
+    return clip(escape(card_view(state).summary), MAX_TEXT)
 
 
 def chunks(text: str) -> list[str]:

@@ -94,12 +94,10 @@ def assessment_of(metadata: Mapping[str, Any]) -> int:
 
 
 def answer_of(view: Mapping[str, Any]) -> tuple[int, str, dict[str, Any]]:
-    """A submitted answer form: the assessment, the question and its values (empty when malformed)."""
+    """A submitted answer form: the assessment, the question and its values."""
     metadata = metadata_of(view)
-    q = forms.question_of(metadata)
-    if q is None:
-        return 0, "", {}
-    return assessment_of(metadata), q.key, forms.submitted(q, view_values(view), names={})
+    question = metadata.get("q")
+    return assessment_of(metadata), question if isinstance(question, str) else "", forms.submitted(view_values(view))
 
 
 def key_of(route: str, body: Mapping[str, Any]) -> str:

@@ -97,14 +97,14 @@ class Receive:
 
     async def gaps(self, ack: AsyncAck, body: dict, view: dict, context: Any) -> None:
         assessment_id = payloads.assessment_of(payloads.metadata_of(view))
-        given = forms.gap_values(payloads.view_values(view))
-        errors = await self.preflight.check_gaps(payloads.actor_of(body), assessment_id=assessment_id, given=given)
+        values = forms.submitted(payloads.view_values(view))
+        errors = await self.preflight.check_gaps(payloads.actor_of(body), assessment_id=assessment_id, values=values)
         await self._checked(ack, "view_gaps", body, context, errors)
 
     async def settings(self, ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: Any) -> None:
         user = payloads.person_of(body).id or ""
         actor = payloads.actor_of(body, is_admin=lambda: is_admin(client, user))
-        errors = await self.preflight.check_settings(actor, values=forms.plain_values(payloads.view_values(view)))
+        errors = await self.preflight.check_settings(actor, values=forms.submitted(payloads.view_values(view)))
         await self._checked(ack, "view_settings", body, context, errors)
 
     async def _checked(self, ack: AsyncAck, route: str, body: dict, context: Any, errors: dict[str, str]) -> None:

@@ -79,10 +79,10 @@ class SlackWork:
                 actor, assessment_id=assessment_id, question=question, values=values, from_message=bool(show_in)
             )
         if route == "view_gaps":
-            given = forms.gap_values(payloads.view_values(view))
-            return await self.preflight.submit_gaps(actor, assessment_id=payloads.assessment_of(payloads.metadata_of(view)), given=given)
+            values = forms.submitted(payloads.view_values(view))
+            return await self.preflight.submit_gaps(actor, assessment_id=payloads.assessment_of(payloads.metadata_of(view)), values=values)
         if route == "view_settings":
-            return await self.preflight.save_settings(actor, values=forms.plain_values(payloads.view_values(view)))
+            return await self.preflight.save_settings(actor, values=forms.submitted(payloads.view_values(view)))
         return Shown()
 
     async def event(self, body: Mapping[str, Any], *, client: AsyncWebClient | None, team: str, enterprise: str | None) -> None:

@@ -17,7 +17,7 @@ from conversations.messages import Action, Reply, Tone, Verb, read_action
 from conversations.people import Person
 from conversations.ports import TeamsReferences
 from conversations.questions import BY_KEY
-from conversations.shown import Actor, FormKind, Shown
+from conversations.shown import Actor, Shown
 from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
@@ -128,12 +128,7 @@ class TeamsBot(ActivityHandler):
             action = Action("", Verb.EDIT, number=int(value["edit"]))
             return await self.preflight.act(actor, assessment_id=assessment_id, action=action, from_message=False)
         if kind == "gaps":
-            given: dict[str, dict[str, Any]] = {}
-            for key, given_value in value.items():
-                question, _, field = str(key).partition(".")
-                if question in BY_KEY and field:
-                    given.setdefault(question, {})[field] = given_value
-            return await self.preflight.submit_gaps(actor, assessment_id=assessment_id, given=given)
+            return await self.preflight.submit_gaps(actor, assessment_id=assessment_id, values=value)
         return self.preflight.unreadable()
 
     # -- showing ---------------------------------------------------------------------
@@ -142,7 +137,7 @@ class TeamsBot(ActivityHandler):
         aid, place = shown.assessment_id, shown.place
         state = shown.card.state if shown.card is not None else None
         if shown.form is not None:
-            await self._send(turn_context, self._form_card(shown))
+            await self._send(turn_context, cards.form_card(shown.form))
         if shown.new and shown.card is not None and place is not None:
             posted = await turn_context.send_activity(
                 MessageFactory.attachment(attachment(cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id)))
@@ -175,15 +170,6 @@ class TeamsBot(ActivityHandler):
             and place.channel == turn_context.activity.conversation.id
         ):
             await self._update(turn_context, place.thread, cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id))
-
-    def _form_card(self, shown: Shown) -> dict[str, Any]:
-        form = shown.form
-        assert form is not None
-        if form.kind is FormKind.ANSWER:
-            return cards.answer_card(BY_KEY[form.question or ""], assessment_id=form.assessment_id or 0, current=form.current)
-        if form.kind is FormKind.GAPS:
-            return cards.gaps_card(assessment_id=form.assessment_id or 0, gaps=form.gaps, answers=form.answers)
-        return cards.card([cards.text("Preflight's settings are changed from Slack, or by an operator.")])
 
     async def _reply(self, turn_context: TurnContext, reply: Reply, *, assessment_id: int | None, state: Any) -> None:
         if reply.tone is Tone.ERROR:

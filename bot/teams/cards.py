@@ -6,14 +6,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from conversations.answers import format_money
-from conversations.machine import Stage, State
+from conversations import views
+from conversations.machine import State
 from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
-from conversations.questions import BY_KEY, MAX_TEXT, QUESTIONS, TOTAL, Field, Kind, Question
+from conversations.questions import BY_KEY, MAX_TEXT, QUESTIONS, Kind, Question
 from conversations.reminders import Notice
-from conversations.scoring import GAP_FIELDS, GAP_LABELS, score
+from conversations.shown import Form, FormKind
 from conversations.text import chunks, clip
+from conversations.views import FormField, Input, answer_form, card_view
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BLOCK = 2000
@@ -68,49 +69,43 @@ def who(person: Person | None) -> str:
     return f"<at>{escape(person.name)}</at>" if person.id else escape(person.name)
 
 
-def _input(q: Question, f: Field, current: Any) -> dict[str, Any]:
-    field_id = f"{q.key}.{f.key}"
-    if f.kind in (Kind.CHOICE, Kind.CHECKLIST):
-        made: dict[str, Any] = {
-            "type": "Input.ChoiceSet",
-            "id": field_id,
-            "style": "expanded",
-            "isMultiSelect": f.kind is Kind.CHECKLIST,
-            "choices": [{"title": o.label, "value": o.key} for o in f.options],
-        }
-        if current:
-            made["value"] = ",".join(current) if f.kind is Kind.CHECKLIST else current
-    elif f.kind is Kind.DATE:
-        made = {"type": "Input.Date", "id": field_id}
-        if current:
-            made["value"] = current
-    else:
-        made = {"type": "Input.Text", "id": field_id, "maxLength": MAX_TEXT, "isMultiline": f.key in ("notes", "problem", "statement")}
-        if f.hint:
-            made["placeholder"] = f.hint
-        shown = (
-            format_money(current) if f.kind is Kind.MONEY and current else (current or {}).get("name") if f.kind is Kind.PERSON else current
-        )
-        if shown:
-            made["value"] = clip(str(shown), MAX_TEXT)
-    made["label"] = f.label
-    made["isRequired"] = f.required and f.kind is not Kind.CHECKLIST
+def _input(f: FormField, *, prefix: str = "") -> dict[str, Any]:
+    made: dict[str, Any] = {"id": prefix + f.key, "label": f.label, "isRequired": f.required}
+    if f.required:
+        made["errorMessage"] = f"{f.label} is needed."
+    if f.input in (Input.PICK, Input.TICK):
+        made |= {"type": "Input.ChoiceSet", "style": "expanded", "isMultiSelect": f.input is Input.TICK}
+        made["choices"] = [{"title": label, "value": value} for value, label in f.options]
+        if f.value:
+            made["value"] = ",".join(f.value) if isinstance(f.value, list) else f.value
+        return made
+    if f.input in (Input.DATE, Input.TIME):
+        return made | {"type": "Input.Date" if f.input is Input.DATE else "Input.Time", **({"value": f.value} if f.value else {})}
+    made |= {"type": "Input.Text", "maxLength": MAX_TEXT, "isMultiline": f.input is Input.LONG_TEXT}
+    if f.hint:
+        made["placeholder"] = f.hint
+    shown = f.value.name if isinstance(f.value, Person) else f.value
+    if shown:
+        made["value"] = clip(str(shown), MAX_TEXT)
     return made
 
 
-def answer_card(
-    q: Question, *, assessment_id: int, current: Mapping[str, Any] | None, title: str | None = None, actions: tuple[Action, ...] = ()
-) -> dict[str, Any]:
-    """A question with its inputs, filled with the current answer, and Save."""
-    body = [text(escape(title or f"Question {q.number} of {TOTAL}"), weight="Bolder")]
-    body += [text(escape(q.text), size="Medium", weight="Bolder"), text(escape(q.help), isSubtle=True)]
-    body += [_input(q, f, (current or {}).get(f.key)) for f in q.fields]
-    buttons = [submit("Save", pf="answer", a=assessment_id, q=q.key)] + [press(a, assessment_id=assessment_id) for a in actions]
-    return card(body, buttons)
+def form_card(form: Form, *, title: str | None = None, actions: tuple[Action, ...] = ()) -> dict[str, Any]:
+    """A form with its inputs and Save; an answer form's inputs are named "question.field"."""
+    spec = form.spec
+    first, _, rest = spec.intro.partition("\n")
+    body = [text(escape(title or spec.title), weight="Bolder")]
+    body += [text(escape(first), size="Medium", weight="Bolder"), text(escape(rest), isSubtle=True)] if first else []
+    prefix = f"{form.question}." if form.kind is FormKind.ANSWER else ""
+    body += [_input(f, prefix=prefix) for f in spec.fields]
+    save = submit("Save", pf=form.kind.value, a=form.assessment_id, q=form.question)
+    return card(body, [save, *(press(a, assessment_id=form.assessment_id) for a in actions)])
 
 
 def question_card(reply: Reply, *, assessment_id: int, current: Mapping[str, Any] | None) -> dict[str, Any]:
-    return answer_card(BY_KEY[reply.question or ""], assessment_id=assessment_id, current=current, title=reply.title, actions=reply.actions)
+    q = BY_KEY[reply.question or ""]
+    form = Form(FormKind.ANSWER, answer_form(q, current=current), assessment_id=assessment_id, question=q.key)
+    return form_card(form, title=reply.title, actions=reply.actions)
 
 
 def saved_card(reply: Reply, *, assessment_id: int, by: Person) -> dict[str, Any]:
@@ -139,40 +134,12 @@ def note_card(reply: Reply, *, assessment_id: int | None) -> dict[str, Any]:
 
 
 def assessment_card(state: State, *, assessment_id: int) -> dict[str, Any]:
-    """The card at the top: project, people, progress, score, gaps."""
-    result = score(state.values)
-    finished = state.stage is Stage.FINISHED
-    body: list[dict[str, Any]] = [
-        text(f"AI readiness: {escape(state.project)}", size="Large", weight="Bolder"),
-        {
-            "type": "FactSet",
-            "facts": [
-                {"title": "Sponsor", "value": who(state.sponsor)},
-                {"title": "Production owner", "value": who(state.owner)},
-                {"title": "Progress", "value": "finished" if finished else f"{result.answered} of {TOTAL} answered"},
-                {"title": "Score" if finished else "Score so far", "value": f"{result.percent}% · {result.level.value}"},
-            ],
-        },
-        text("Blocking gaps: " + (", ".join(GAP_LABELS[g] for g in result.gaps) or "none")),
-    ]
-    if finished:
-        body.append(text(escape(result.explanation()), isSubtle=True))
-        body += [text(f"• **{w.number}. {escape(w.title)}**: {escape(w.recommendation)}") for w in result.weaknesses]
-    action = Action("Reopen", Verb.REOPEN) if finished else Action("Continue", Verb.RESUME)
-    people = tuple(p for p in (state.sponsor, state.owner) if p is not None)
-    return card(body, [press(action, assessment_id=assessment_id)], mentions=people)
-
-
-def gaps_card(*, assessment_id: int, gaps: tuple[str, ...], answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Exactly the fields that close the open blocking gaps."""
-    body: list[dict[str, Any]] = [text("Fill in what is missing for production. Everything else stays as it is.", weight="Bolder")]
-    for gap in gaps:
-        for question, key in GAP_FIELDS[gap]:
-            q = BY_KEY[question]
-            field = _input(q, q.field(key), (answers.get(question) or {}).get(key))
-            field["isRequired"] = True
-            body.append(field)
-    return card(body, [submit("Save", pf="gaps", a=assessment_id)])
+    """The card at the top, as the core describes it."""
+    view = card_view(state)
+    facts = [{"title": label, "value": escape(v) if isinstance(v, str) else who(v)} for label, v in view.facts]
+    body = [text(escape(view.title), size="Large", weight="Bolder"), {"type": "FactSet", "facts": facts}, text(escape(view.gaps))]
+    body += [text(escape(line), isSubtle=True) for line in view.details]
+    return card(body, [press(view.action, assessment_id=assessment_id)], mentions=view.people)
 
 
 def notice_card(notice: Notice) -> dict[str, Any]:
@@ -184,14 +151,6 @@ def notice_card(notice: Notice) -> dict[str, Any]:
 
 
 def fields_from(q: Question, value: Mapping[str, Any]) -> dict[str, Any]:
-    """A submitted card's inputs for one question, in the shapes the core reads."""
-    raw: dict[str, Any] = {}
-    for f in q.fields:
-        given = value.get(f"{q.key}.{f.key}")
-        if f.kind is Kind.CHECKLIST:
-            raw[f.key] = [v for v in str(given or "").split(",") if v]
-        elif f.kind is Kind.PERSON and isinstance(given, str) and given.strip():
-            raw[f.key] = given
-        else:
-            raw[f.key] = given
-    return raw
+    """A submitted answer card's inputs for one question; a multi-select comes as "a,b" text."""
+    given = views.given(value).get(q.key, {})
+    return {k: [v for v in str(x or "").split(",") if v] if q.field(k).kind is Kind.CHECKLIST else x for k, x in given.items()}

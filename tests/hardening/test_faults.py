@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import aiohttp
+import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
@@ -49,7 +49,7 @@ async def test_twenty_people_answering_the_same_question_at_once(slack):
         if len(history) >= 20:
             break
         await asyncio.sleep(0.05)
-    await slack.api.settle(0.3)
+    await slack.core.workers.drain()
     loaded = await slack.core.repos.assessments.load(assessment_id=1)
     history = await slack.core.repos.assessments.history(assessment_id=1)
     assert len(history) == 20 and loaded.version == 21
@@ -133,8 +133,8 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
         }
-        async with http.post(base + "/slack/events", data=body, headers=headers) as r:
-            assert r.status == 200
+        r = await http.post(base + "/slack/events", content=body, headers=headers)
+        assert r.status_code == 200
 
     def click(n: int, question: str, value: str) -> dict:
         return {
@@ -156,7 +156,7 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
         }
 
     process = await boot()
-    async with aiohttp.ClientSession() as http:
+    async with httpx.AsyncClient() as http:
         body = urlencode(
             {
                 "team_id": "T1",
@@ -170,16 +170,16 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
             }
         )
         stamp = str(int(time.time()))
-        async with http.post(
+        r = await http.post(
             base + "/slack/events",
-            data=body,
+            content=body,
             headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "X-Slack-Request-Timestamp": stamp,
                 "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
             },
-        ) as r:
-            assert r.status == 200
+        )
+        assert r.status_code == 200
         await api.wait_for("chat.postMessage", 3)
         await post(http, click(1, "data", "ready"))
         await post(http, click(2, "process", "some"))
@@ -189,7 +189,7 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
 
     process = await boot()
     try:
-        async with aiohttp.ClientSession() as http:
+        async with httpx.AsyncClient() as http:
             await post(
                 http,
                 click(3, "roi", "x")

@@ -83,7 +83,7 @@ async def one_assessment(slack, team, n):
 async def test_several_workspaces_at_once_all_end_complete_and_correct(slack):
     started = time.monotonic()
     done = await asyncio.gather(*(one_assessment(slack, team, n) for team in WORKSPACES for n in range(PER_WORKSPACE)))
-    await slack.api.settle(0.3)
+    await slack.core.workers.drain()
     assert time.monotonic() - started < 60
     for team, aid in done:
         loaded = await slack.core.repos.assessments.load(assessment_id=aid, workspace=team)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
+import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
@@ -40,7 +40,7 @@ class Slack:
     url: str
     api: FakeSlack
     core: App
-    http: aiohttp.ClientSession
+    http: httpx.AsyncClient
     team: str = "T1"
     channel: str = "C1"
     user: dict[str, str] = field(default_factory=lambda: {"id": "UANA", "name": "ana"})
@@ -52,8 +52,8 @@ class Slack:
             sent["X-Slack-Request-Timestamp"] = stamp
             sent["X-Slack-Signature"] = SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)
         sent.update(headers or {})
-        async with self.http.post(self.url + "/slack/events", data=body.encode(), headers=sent) as response:
-            return Answer(response.status, await response.text())
+        response = await self.http.post(self.url + "/slack/events", content=body.encode(), headers=sent)
+        return Answer(response.status_code, response.text)
 
     async def command(
         self,
@@ -273,7 +273,7 @@ async def run_server(config: Config, api: FakeSlack, clock=lambda: NOW):
     core = await bootstrap(config, clock=clock, poll=0.05)
     await core.start(scheduler=False)
     runner, url = await listen(routes(core))
-    async with aiohttp.ClientSession() as http:
+    async with httpx.AsyncClient() as http:
         yield Slack(url=url, api=api, core=core, http=http)
         await core.workers.drain()
     await runner.cleanup()

@@ -104,7 +104,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
     review = slack.last("Review · Churn model · 8 of 8 answered")
     await slack.click(review, "Finish")
     await slack.api.wait_for("chat.postMessage", 12)
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
 
     summary = slack.last("Churn model: 94% · Ready for production")
     assert "No blocking gaps" in text_of(summary)
@@ -146,7 +146,7 @@ async def test_a_stale_skip_button_does_not_skip_the_next_question(slack):
     await slack.click(q1, "Partly, workarounds planned")
     await slack.api.wait_for("chat.postMessage", 4)
     await slack.click(q1, "Skip", user=BO)  # the same old message, pressed late
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.skipped == frozenset() and loaded.state.current.key == "process"
 
@@ -169,7 +169,7 @@ async def test_form_errors_come_back_in_the_modal_and_nothing_is_saved(slack):
     assert "roi" not in (await slack.core.repos.assessments.load(assessment_id=1)).state.answers
     fixed = await slack.submit(view, {"statement": "Cut churn", "target": "below 4%", "by_when": "2099-01-31"})
     assert fixed.status == 200 and fixed.text == ""
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     assert (await slack.core.repos.assessments.load(assessment_id=1)).state.answers["roi"].values["target"] == "below 4%"
     assert loaded is not None
 
@@ -184,7 +184,7 @@ async def test_an_roi_draft_asks_for_target_and_date(slack):
     view = await open_form(slack, q3)
     await slack.submit(view, {"statement": "Cut churn"})
     await slack.api.wait_for("chat.postMessage", 6)
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     saved = next(m for m in slack.messages() if m["ts"] == q3["ts"])
     assert "Saved as a draft" in text_of(saved) and "What is the target, and by when?" in text_of(saved)
     again = await open_form(slack, saved, "Add target and date")
@@ -225,7 +225,7 @@ async def test_owner_and_sponsor_commands_update_the_card(slack):
     await slack.api.wait_for("chat.postMessage", 4)
     await slack.command("sponsor <@USAM|sam>")
     await slack.api.wait_for("chat.postMessage", 5)
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     card = text_of(slack.messages()[0])
     assert "*Production owner*\n<@UDANA>" in card and "*Sponsor*\n<@USAM>" in card
     assert slack.last("is now the production owner")["thread_ts"] == slack.messages()[0]["ts"]

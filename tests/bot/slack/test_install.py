@@ -2,7 +2,7 @@
 
 import re
 
-import aiohttp
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -25,16 +25,16 @@ async def oauth_slack(tmp_path, api):
 
 
 async def install(slack) -> None:
-    async with aiohttp.ClientSession() as browser:
-        async with browser.get(slack.url + "/slack/install") as page:
-            assert page.status == 200
-            body = await page.text()
-            # The state cookie is Secure: a browser sends it back over HTTPS; this test does by hand.
-            cookie = page.headers["Set-Cookie"].split(";")[0]
+    async with httpx.AsyncClient() as browser:
+        page = await browser.get(slack.url + "/slack/install")
+        assert page.status_code == 200
+        body = page.text
+        # The state cookie is Secure: a browser sends it back over HTTPS; this test does by hand.
+        cookie = page.headers["Set-Cookie"].split(";")[0]
         state = re.search(r"state=([\w-]+)", body).group(1)
         assert "client_id=111.222" in body and "scope=commands,chat:write,users:read" in body
-        async with browser.get(slack.url + f"/slack/oauth_redirect?code=the-code&state={state}", headers={"Cookie": cookie}) as done:
-            assert done.status == 200, await done.text()
+        done = await browser.get(slack.url + f"/slack/oauth_redirect?code=the-code&state={state}", headers={"Cookie": cookie})
+        assert done.status_code == 200, done.text
 
 
 async def test_oauth_install_stores_the_token_encrypted_and_uses_it(oauth_slack):
@@ -57,14 +57,14 @@ async def test_oauth_install_stores_the_token_encrypted_and_uses_it(oauth_slack)
 async def test_a_workspace_that_never_installed_is_refused(oauth_slack):
     answer = await oauth_slack.command("start Churn model", team="TNOBODY")
     assert answer.status == 200  # Bolt tells the user the app is not installed there
-    await oauth_slack.api.settle(0.2)
+    await oauth_slack.core.workers.drain()
     assert oauth_slack.api.count("chat.postMessage") == 0
 
 
 async def test_uninstall_deletes_the_stored_tokens(oauth_slack):
     await install(oauth_slack)
     await oauth_slack.event({"type": "app_uninstalled"}, event_id="EvBye", team="T9")
-    await oauth_slack.api.settle(0.3)
+    await oauth_slack.core.workers.drain()
     async with oauth_slack.core.engine.connect() as conn:
         assert (await conn.execute(text("SELECT count(*) FROM slack_bots"))).scalar_one() == 0
         assert (await conn.execute(text("SELECT count(*) FROM slack_installations"))).scalar_one() == 0

@@ -31,7 +31,7 @@ async def finished_without_owner(slack):
     for question, values in ANSWERS.items():
         await handle(slack.core, assessment_id=1, event=events.Submit(question=question, values=values, by=ANA), now=slack.core.clock())
     await handle(slack.core, assessment_id=1, event=events.Finish(by=ANA), now=slack.core.clock())
-    await slack.api.settle(0.1)
+    await slack.core.workers.drain()
     return slack.messages()[0]  # the card, whose thread the reminders go to
 
 
@@ -58,7 +58,7 @@ async def test_a_missing_owner_is_nudged_at_ten_local_on_working_days_until_it_i
     assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["ownership.owner"]
     answer = await slack.submit(view, {"ownership.owner": "UDANA"})
     assert answer.status == 200 and answer.text == ""
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     loaded = await slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.owner.id == "UDANA" and loaded.state.answers["ownership"].values["budget"]["amount"] == 100000
     for day in (30, 1, 2):
@@ -73,14 +73,14 @@ async def test_snooze_from_the_reminder_and_from_the_command(slack):
     await scheduler.nudge_pass(now=datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN))
     (nudge,) = reminders(slack)
     await slack.click(nudge, "Snooze a week")
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     assert "paused until" in text_of(slack.messages()[-1])
     await scheduler.nudge_pass(now=datetime(2026, 11, 27, 10, 0, tzinfo=BERLIN))
     assert len(reminders(slack)) == 1
     answer = await slack.command("snooze many")
     assert "For how many days?" in answer.text
     await slack.command("snooze 30")
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     await scheduler.nudge_pass(now=datetime(2026, 12, 7, 10, 0, tzinfo=BERLIN))
     assert len(reminders(slack)) == 1
 
@@ -149,7 +149,7 @@ async def test_settings_are_for_admins_and_are_checked(slack):
     }
     answer = await slack.submit(view, {**values, "tz": "Asia/Tokyo", "nudge_at": "11:30"})
     assert answer.status == 200 and answer.text == ""
-    await slack.api.settle(0.2)
+    await slack.core.workers.drain()
     saved = await slack.core.repos.workspaces.settings(platform="slack", workspace="T1")
     assert (saved.tz, saved.nudge_every, saved.nudge_at.isoformat(), saved.work_end.isoformat()) == (
         "Asia/Tokyo",

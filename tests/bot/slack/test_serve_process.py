@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import aiohttp
+import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
@@ -38,7 +38,7 @@ async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, separate):
     base = f"http://127.0.0.1:{port}"
     try:
         await until_healthy(base)
-        async with aiohttp.ClientSession() as http:
+        async with httpx.AsyncClient() as http:
             body = urlencode(
                 {
                     "team_id": "T1",
@@ -57,8 +57,8 @@ async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, separate):
                 "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
                 "Content-Type": "application/x-www-form-urlencoded",
             }
-            async with http.post(base + "/slack/events", data=body, headers=headers) as r:
-                assert r.status == 200
+            r = await http.post(base + "/slack/events", content=body, headers=headers)
+            assert r.status_code == 200
             posts = await api.wait_for("chat.postMessage", 3)
             assert posts[0]["_token"] == "xoxb-1"
     finally:

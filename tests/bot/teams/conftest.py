@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
+import httpx
 import pytest
 
 from bot.bootstrap import App, bootstrap
@@ -26,7 +26,7 @@ class Teams:
     url: str
     connector: FakeConnector
     core: App
-    http: aiohttp.ClientSession
+    http: httpx.AsyncClient
     tenant: str = "TENANT-A"
     user: dict[str, str] = field(default_factory=lambda: {"id": "29:ana", "name": "Ana", "aadObjectId": "aad-ana"})
 
@@ -70,10 +70,9 @@ class Teams:
 
     async def post(self, activity: dict[str, Any], *, headers: dict[str, str] | None = None) -> int:
         """Send an activity as Bot Framework does, then wait until Preflight has worked on it."""
-        async with self.http.post(self.url + "/api/messages", json=activity, headers=headers or {}) as response:
-            status = response.status
+        response = await self.http.post(self.url + "/api/messages", json=activity, headers=headers or {})
         await self.core.workers.drain()
-        return status
+        return response.status_code
 
     async def say(self, text: str, **kw: Any) -> int:
         return await self.post(self.activity(text=text, **kw))
@@ -88,7 +87,7 @@ async def run_teams(config: Config, connector: FakeConnector):
     core = await bootstrap(config, clock=lambda: NOW, poll=0.05)
     await core.start(scheduler=False)
     runner, url = await listen(routes(core))
-    async with aiohttp.ClientSession() as http:
+    async with httpx.AsyncClient() as http:
         yield Teams(url=url, connector=connector, core=core, http=http)
     await runner.cleanup()
     await core.close()

@@ -59,10 +59,10 @@ async def test_without_credentials_teams_is_refused(unconfigured):
 
 async def test_a_body_that_is_not_an_activity_is_400_not_500(tmp_path, connector):
     async for teams in run_teams(teams_config(tmp_path), connector):
-        async with teams.http.post(teams.url + "/api/messages", data=b"{not json", headers={"Content-Type": "application/json"}) as r:
-            assert r.status == 400
-        async with teams.http.post(teams.url + "/api/messages", json={"no": "type"}) as r:
-            assert r.status == 400
+        r = await teams.http.post(teams.url + "/api/messages", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert r.status_code == 400
+        r = await teams.http.post(teams.url + "/api/messages", json={"no": "type"})
+        assert r.status_code == 400
 
 
 async def test_the_server_says_at_startup_that_teams_is_refused(tmp_path):
