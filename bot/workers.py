@@ -49,7 +49,7 @@ class Workers:
         self.slots = slots
         self.backlog = backlog
         self.queue: asyncio.Queue[Claimed] = asyncio.Queue()
-        self.in_hand: dict[int, Claimed] = {}
+        self.held: dict[int, Claimed] = {}  # leased to this process: waiting for a slot or being worked on
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
 
@@ -62,8 +62,10 @@ class Workers:
         return self.running and self.queue.qsize() < self.backlog
 
     def hand(self, item: Claimed) -> None:
-        """A request this process stored, leased to it: work on it as soon as a slot is free."""
-        self.queue.put_nowait(item)
+        """A request leased to this process: work on it as soon as a slot is free (its lease is kept meanwhile)."""
+        if item.id not in self.held:
+            self.held[item.id] = item
+            self.queue.put_nowait(item)
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._slot()) for _ in range(self.slots)]
@@ -75,7 +77,7 @@ class Workers:
         try:
             await asyncio.wait_for(self.queue.join(), timeout)
         except TimeoutError:
-            log.warning("stopping with %d requests unfinished; they stay in the inbox", self.queue.qsize() + len(self.in_hand))
+            log.warning("stopping with %d requests unfinished; they stay in the inbox", len(self.held))
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -87,7 +89,7 @@ class Workers:
         deadline = loop.time() + timeout
         while True:
             await self.queue.join()
-            if not self.in_hand and await self.inbox.pending() == 0:
+            if not self.held and await self.inbox.pending() == 0:
                 return
             if loop.time() > deadline:
                 raise TimeoutError(f"{await self.inbox.pending()} requests still pending")
@@ -104,7 +106,6 @@ class Workers:
 
     async def work(self, item: Claimed) -> None:
         """Run one request's handler and record how it ended."""
-        self.in_hand[item.id] = item
         try:
             handler = self.handlers.get(item.platform)
             if handler is None:
@@ -119,7 +120,7 @@ class Workers:
         except Exception:  # the inbox itself is unreachable: the lease runs out and the request is claimed again
             log.exception("could not record the end of request %s", item.key)
         finally:
-            self.in_hand.pop(item.id, None)
+            self.held.pop(item.id, None)
 
     async def _failed(self, item: Claimed, error: Exception) -> None:
         log.error("request %s failed (attempt %d): %s", item.key, item.attempts, error, exc_info=error)
@@ -133,7 +134,7 @@ class Workers:
         """Claim requests nobody holds: those of a worker that died, or that waited for a free slot."""
         while True:
             try:
-                free = self.slots - len(self.in_hand) - self.queue.qsize()
+                free = self.slots - len(self.held)
                 if free > 0:
                     for item in await self.inbox.claim(owner=self.owner, now=self.clock(), limit=free, lease=self.lease):
                         self.hand(item)
@@ -146,10 +147,10 @@ class Workers:
                 pass
 
     async def _heartbeat(self) -> None:
-        """Keep the leases of long requests, so no other worker takes them while they run."""
+        """Keep the leases of what this process holds, so no other worker (nor its own poll) takes them meanwhile."""
         while True:
             await asyncio.sleep(self.lease.total_seconds() / 3)
-            for item in list(self.in_hand.values()):
+            for item in list(self.held.values()):
                 try:
                     await self.inbox.extend(id=item.id, owner=self.owner, until=self.clock() + self.lease)
                 except Exception:

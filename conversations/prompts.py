@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 from conversations.answers import as_line, describe
@@ -12,6 +13,41 @@ from conversations.scoring import GAP_LABELS, Scorecard, score
 
 NOT_FOUND = "That assessment no longer exists here."  # also what another workspace's id finds
 UNAVAILABLE = "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
+SAVED_NOTE = "Everything answered so far is saved."
+
+
+class Problem(str, Enum):
+    """Why a platform did not show what Preflight sent; adapters map their error codes to these."""
+
+    NOT_IN_CHANNEL = "not_in_channel"
+    CHANNEL_GONE = "channel_not_found"
+    ARCHIVED = "is_archived"
+    RATE_LIMITED = "ratelimited"
+    MESSAGE_GONE = "message_not_found"
+    PLATFORM_DOWN = "platform_down"
+    NO_ANSWER = "no_answer"
+    REFUSED = "refused"
+
+
+_PROBLEMS = {
+    Problem.NOT_IN_CHANNEL: "I'm not a member of this channel. Invite me with /invite @Preflight, then {again}.",
+    Problem.CHANNEL_GONE: "I can't reach this channel (it may be private or deleted). Invite me, or start the check in another channel.",
+    Problem.ARCHIVED: "This channel is archived, so I can't post in it.",
+    Problem.RATE_LIMITED: "{platform} is limiting how fast I can post right now. In a minute, {again}.",
+    Problem.MESSAGE_GONE: "The message I wanted to update is gone.",
+    Problem.PLATFORM_DOWN: "{platform} is having trouble right now ({detail}). In a minute, {again}.",
+    Problem.NO_ANSWER: "{platform} did not answer in time. In a minute, {again}.",
+    Problem.REFUSED: "{platform} refused my message ({detail}).",
+}
+
+
+def problem(kind: Problem, *, platform: str, detail: str = "", starting: bool = False) -> str:
+    """What to tell the person when their platform did not show a reply; a new check was not kept."""
+    again = "start the check again" if starting else "press Continue on the card"
+    text = _PROBLEMS[kind].format(platform=platform, detail=detail, again=again)
+    return f"I could not start the check here. {text}" if starting else f"{text} {SAVED_NOTE}"
+
+
 HELP = (
     "Answer each question on one line; separate its parts with ';' (the question shows an example).\n"
     "Commands: back (previous question) · skip (leave it open as a gap) · edit N (change answer N) · "

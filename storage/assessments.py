@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.machine import Stage, State
@@ -50,7 +50,7 @@ class SqlAssessments(SqlRepository):
     async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None:
         """With `workspace`, an assessment of any other workspace is not found."""
         async with self.session() as session:
-            found = await load_assessments(session, Assessment.id == assessment_id, workspace=workspace)
+            found = await load_assessments(session, col(Assessment.id) == assessment_id, workspace=workspace)
         return found[0] if found else None
 
     async def load_all(self) -> list[Loaded]:
@@ -69,7 +69,7 @@ class SqlAssessments(SqlRepository):
             people = await people_ids(session, workspace_id=loaded.workspace_id, people=[*authors, state.sponsor, state.owner], now=now)
             bumped = await session.exec(
                 update(Assessment)
-                .where(Assessment.id == loaded.id, Assessment.version == loaded.version)
+                .where(col(Assessment.id) == loaded.id, col(Assessment.version) == loaded.version)
                 .values(
                     version=loaded.version + 1,
                     updated_at=now,
@@ -123,13 +123,13 @@ class SqlAssessments(SqlRepository):
     async def set_thread(self, *, assessment_id: int, thread: str) -> None:
         """Remember the thread an assessment lives in, once the platform has created it."""
         async with self.session() as session:
-            await session.exec(update(Assessment).where(Assessment.id == assessment_id).values(thread=thread))
+            await session.exec(update(Assessment).where(col(Assessment.id) == assessment_id).values(thread=thread))
             await session.commit()
 
     async def delete_assessment(self, *, assessment_id: int) -> None:
         """Delete an assessment with its answers, history and deliveries."""
         async with self.session() as session:
-            await session.exec(delete(Assessment).where(Assessment.id == assessment_id))
+            await session.exec(delete(Assessment).where(col(Assessment.id) == assessment_id))
             await session.commit()
 
     async def listing(self, *, platform: str, workspace: str, unfinished_only: bool = False) -> list[Listing]:
@@ -137,9 +137,9 @@ class SqlAssessments(SqlRepository):
         async with self.session() as session:
             query = (
                 select(Assessment)
-                .join(Workspace, Workspace.id == Assessment.workspace_id)
+                .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace)
-                .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+                .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
             )
             if unfinished_only:
                 query = query.where(Assessment.stage != Stage.FINISHED.value)
@@ -151,9 +151,9 @@ class SqlAssessments(SqlRepository):
         async with self.session() as session:
             query = (
                 select(Assessment.id)
-                .join(Workspace, Workspace.id == Assessment.workspace_id)
+                .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Assessment.channel == channel)
-                .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+                .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
                 .limit(1)
             )
             return (await session.exec(query)).first()
@@ -163,13 +163,13 @@ class SqlAssessments(SqlRepository):
         async with self.session() as session:
             ids = (
                 select(Person.id)
-                .join(Workspace, Workspace.id == Person.workspace_id)
+                .join(Workspace, col(Workspace.id) == Person.workspace_id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
             )
             query = (
                 select(Assessment)
-                .where(or_(Assessment.started_by_id.in_(ids), Assessment.owner_id.in_(ids), Assessment.sponsor_id.in_(ids)))
-                .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+                .where(or_(col(Assessment.started_by_id).in_(ids), col(Assessment.owner_id).in_(ids), col(Assessment.sponsor_id).in_(ids)))
+                .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
                 .limit(50)
             )
             rows = (await session.exec(query)).all()
@@ -178,7 +178,7 @@ class SqlAssessments(SqlRepository):
     async def history(self, *, assessment_id: int) -> list[AnswerChange]:
         """Every change to the assessment's answers, oldest first: the audit trail."""
         async with self.session() as session:
-            query = select(AnswerChange).where(AnswerChange.assessment_id == assessment_id).order_by(AnswerChange.id)
+            query = select(AnswerChange).where(AnswerChange.assessment_id == assessment_id).order_by(col(AnswerChange.id))
             return list((await session.exec(query)).all())
 
 
@@ -192,7 +192,9 @@ async def _apply(session: AsyncSession, *, applying: int | None, now: datetime) 
 async def _schedule_digest(session: AsyncSession, *, person_id: int, now: datetime) -> None:
     """A new sponsor: the digest pass picks them up, checks their zone and sets their first slot."""
     await session.exec(
-        update(Person).where(Person.id == person_id, Person.next_digest_at.is_(None)).values(next_digest_at=now, tz_checked_at=None)
+        update(Person)
+        .where(col(Person.id) == person_id, col(Person.next_digest_at).is_(None))
+        .values(next_digest_at=now, tz_checked_at=None)
     )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.ports import Claimed, Incoming
@@ -39,9 +40,9 @@ class SqlInbox(SqlRepository):
     async def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         """Requests not done whose lease has run out (or that never had one), leased to `owner`, oldest first."""
         due = (
-            select(Inbox.id)
-            .where(Inbox.done_at.is_(None), or_(Inbox.lease_until.is_(None), Inbox.lease_until <= now))
-            .order_by(Inbox.id)
+            select(col(Inbox.id))
+            .where(col(Inbox.done_at).is_(None), or_(col(Inbox.lease_until).is_(None), col(Inbox.lease_until) <= now))
+            .order_by(col(Inbox.id))
             .limit(limit)
         )
         async with self.engine.begin() as conn:
@@ -58,7 +59,9 @@ class SqlInbox(SqlRepository):
         """Keep a lease while the work goes on; False when another worker has taken the row (or it is done)."""
         async with self.engine.begin() as conn:
             extended = await conn.execute(
-                update(Inbox).where(Inbox.id == id, Inbox.lease_owner == owner, Inbox.done_at.is_(None)).values(lease_until=until)
+                update(Inbox)
+                .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
+                .values(lease_until=until)
             )
         return extended.rowcount == 1
 
@@ -67,19 +70,19 @@ class SqlInbox(SqlRepository):
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(Inbox)
-                .where(Inbox.id == id, Inbox.lease_owner == owner, Inbox.done_at.is_(None))
+                .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
                 .values(done_at=now, error=error[:ERROR_LENGTH] if error else None)
             )
 
     async def pending(self) -> int:
         """How many requests are not done yet."""
         async with self.engine.connect() as conn:
-            return (await conn.execute(select(func.count()).select_from(Inbox).where(Inbox.done_at.is_(None)))).scalar_one()
+            return (await conn.execute(select(func.count()).select_from(Inbox).where(col(Inbox.done_at).is_(None)))).scalar_one()
 
     async def prune(self, *, before: datetime) -> int:
         """Forget requests done before `before` (their keys no longer recognise a retry)."""
         async with self.engine.begin() as conn:
-            return (await conn.execute(delete(Inbox).where(Inbox.done_at < before))).rowcount
+            return (await conn.execute(delete(Inbox).where(col(Inbox.done_at) < before))).rowcount
 
     async def get(self, *, id: int) -> Inbox | None:
         """One request's row as stored (for tests and inspection)."""
@@ -89,7 +92,7 @@ class SqlInbox(SqlRepository):
 
 async def mark_applied(session: AsyncSession, *, id: int, now: datetime) -> bool:
     """Mark an inbox request applied, in the caller's transaction; False when it was applied before (or is unknown)."""
-    marked = await session.exec(update(Inbox).where(Inbox.id == id, Inbox.applied_at.is_(None)).values(applied_at=now))
+    marked = await session.exec(update(Inbox).where(col(Inbox.id) == id, col(Inbox.applied_at).is_(None)).values(applied_at=now))
     return marked.rowcount == 1
 
 

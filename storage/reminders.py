@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import col
 
 from conversations.people import Person as PersonRef
 from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Outgoing
@@ -39,9 +40,9 @@ class ReminderStore:
         """Assessments whose next look is due, leased to this pass, with all the planner needs."""
         async with self.engine.begin() as conn:
             due = (
-                select(Assessment.id)
-                .where(Assessment.next_reminder_at <= now, Assessment.platform.in_(platforms))
-                .order_by(Assessment.next_reminder_at)
+                select(col(Assessment.id))
+                .where(col(Assessment.next_reminder_at) <= now, col(Assessment.platform).in_(platforms))
+                .order_by(col(Assessment.next_reminder_at))
                 .limit(limit)
             )
             ids = [row.id for row in await claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
@@ -50,11 +51,14 @@ class ReminderStore:
             orm = AsyncSession(bind=conn)
             rows = (
                 await orm.execute(
-                    select(Assessment, Workspace).join(Workspace, Workspace.id == Assessment.workspace_id).where(Assessment.id.in_(ids))
+                    select(Assessment, Workspace)
+                    .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
+                    .where(col(Assessment.id).in_(ids))
                 )
             ).all()
             person_ids = {i for a, _ in rows for i in (a.started_by_id, a.sponsor_id, a.owner_id) if i}
-            people = {p.id: p for p in (await orm.execute(select(Person).where(Person.id.in_(person_ids)))).scalars()}
+            found = (await orm.execute(select(Person).where(col(Person.id).in_(person_ids)))).scalars()
+            people = {p.id: p for p in found if p.id is not None}
         return [_candidate(a, w, people) for a, w in rows]
 
     async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
@@ -64,7 +68,7 @@ class ReminderStore:
             if rescheduled:
                 await conn.execute(
                     update(Assessment)
-                    .where(Assessment.id == bindparam("b_id"), Assessment.next_reminder_at == bindparam("b_lease"))
+                    .where(col(Assessment.id) == bindparam("b_id"), col(Assessment.next_reminder_at) == bindparam("b_lease"))
                     .values(
                         next_reminder_at=bindparam("b_next"),
                         last_reminded_at=bindparam("b_last"),
@@ -118,9 +122,9 @@ class ReminderStore:
         """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass."""
         async with self.engine.begin() as conn:
             due = (
-                select(Reminder.id)
-                .where(Reminder.status.in_(("pending", "sending")), Reminder.next_attempt_at <= now)
-                .order_by(Reminder.id)
+                select(col(Reminder.id))
+                .where(col(Reminder.status).in_(("pending", "sending")), col(Reminder.next_attempt_at) <= now)
+                .order_by(col(Reminder.id))
                 .limit(limit)
             )
             rows = await claim_rows(
@@ -155,7 +159,7 @@ class ReminderStore:
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(Reminder)
-                .where(Reminder.id == bindparam("b_id"))
+                .where(col(Reminder.id) == bindparam("b_id"))
                 .values(
                     status=bindparam("b_status"),
                     error=bindparam("b_error"),
@@ -181,10 +185,10 @@ class ReminderStore:
         """Sponsors whose digest is due, leased to this pass."""
         async with self.engine.begin() as conn:
             due = (
-                select(Person.id)
-                .join(Workspace, Workspace.id == Person.workspace_id)
-                .where(Person.next_digest_at <= now, Workspace.platform.in_(platforms))
-                .order_by(Person.next_digest_at)
+                select(col(Person.id))
+                .join(Workspace, col(Workspace.id) == Person.workspace_id)
+                .where(col(Person.next_digest_at) <= now, col(Workspace.platform).in_(platforms))
+                .order_by(col(Person.next_digest_at))
                 .limit(limit)
             )
             ids = [row.id for row in await claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
@@ -192,22 +196,11 @@ class ReminderStore:
                 return []
             orm = AsyncSession(bind=conn)
             rows = (
-                await orm.execute(select(Person, Workspace).join(Workspace, Workspace.id == Person.workspace_id).where(Person.id.in_(ids)))
+                await orm.execute(
+                    select(Person, Workspace).join(Workspace, col(Workspace.id) == Person.workspace_id).where(col(Person.id).in_(ids))
+                )
             ).all()
-        return [
-            DueSponsor(
-                id=p.id,
-                external_id=p.external_id,
-                name=p.name,
-                tz=p.tz,
-                tz_checked_at=p.tz_checked_at,
-                platform=w.platform,
-                workspace=w.external_id,
-                workspace_id=w.id,
-                settings=settings_of(w),
-            )
-            for p, w in rows
-        ]
+        return [_due_sponsor(p, w) for p, w in rows]
 
     async def record_digests(
         self,
@@ -223,13 +216,13 @@ class ReminderStore:
             if schedule:
                 await conn.execute(
                     update(Person)
-                    .where(Person.id == bindparam("b_id"))
+                    .where(col(Person.id) == bindparam("b_id"))
                     .values(next_digest_at=bindparam("b_next"), tz=bindparam("b_tz"), tz_checked_at=bindparam("b_checked")),
                     [{"b_id": pid, "b_next": nxt, "b_tz": tz, "b_checked": checked} for pid, (nxt, tz, checked) in schedule.items()],
                 )
             if digested:
                 await conn.execute(
-                    update(Assessment).where(Assessment.id == bindparam("b_id")).values(digested_total=bindparam("b_total")),
+                    update(Assessment).where(col(Assessment.id) == bindparam("b_id")).values(digested_total=bindparam("b_total")),
                     [{"b_id": aid, "b_total": total} for aid, total in digested.items()],
                 )
         return new
@@ -237,7 +230,22 @@ class ReminderStore:
     async def outbox(self) -> list[Reminder]:
         """Every delivery, oldest first (for tests and inspection)."""
         async with AsyncSession(self.engine) as orm:
-            return list((await orm.execute(select(Reminder).order_by(Reminder.id))).scalars())
+            return list((await orm.execute(select(Reminder).order_by(col(Reminder.id)))).scalars())
+
+
+def _due_sponsor(person: Person, ws: Workspace) -> DueSponsor:
+    assert person.id is not None and ws.id is not None
+    return DueSponsor(
+        id=person.id,
+        external_id=person.external_id,
+        name=person.name,
+        tz=person.tz,
+        tz_checked_at=person.tz_checked_at,
+        platform=ws.platform,
+        workspace=ws.external_id,
+        workspace_id=ws.id,
+        settings=settings_of(ws),
+    )
 
 
 def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Candidate:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.machine import Answer as AnswerState
@@ -63,21 +63,23 @@ async def people_ids(session: AsyncSession, *, workspace_id: int, people: Iterab
 
 async def load_assessments(session: AsyncSession, condition: Any, *, workspace: str | None = None) -> list[Loaded]:
     """The assessments `condition` selects, with their answers and people, in three statements."""
-    query = select(Assessment, Workspace).join(Workspace, Workspace.id == Assessment.workspace_id)
+    query = select(Assessment, Workspace).join(Workspace, col(Workspace.id) == Assessment.workspace_id)
     if condition is not None:
         query = query.where(condition)
     if workspace is not None:
         query = query.where(Workspace.external_id == workspace)
-    found = (await session.exec(query.order_by(Assessment.id))).all()
+    found = (await session.exec(query.order_by(col(Assessment.id)))).all()
     if not found:
         return []
     ids = [row.id for row, _ in found]
     answers = (
-        await session.exec(select(Answer, Person).join(Person, Person.id == Answer.answered_by_id).where(Answer.assessment_id.in_(ids)))
+        await session.exec(
+            select(Answer, Person).join(Person, col(Person.id) == Answer.answered_by_id).where(col(Answer.assessment_id).in_(ids))
+        )
     ).all()
     wanted = {i for row, _ in found for i in (row.started_by_id, row.sponsor_id) if i is not None}
-    people = {p.id: p for p in (await session.exec(select(Person).where(Person.id.in_(wanted)))).all()}
-    by_assessment: dict[int, dict[str, AnswerState]] = {i: {} for i in ids}
+    people = {p.id: p for p in (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all() if p.id is not None}
+    by_assessment: dict[int | None, dict[str, AnswerState]] = {i: {} for i in ids}
     for a, p in answers:
         by_assessment[a.assessment_id][a.question] = AnswerState(values=a.value, by=person_ref(p), at=a.answered_at)
     return [_loaded(row, ws, by_assessment[row.id], people) for row, ws in found]

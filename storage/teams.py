@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.rows import SqlRepository, workspace_id
 from storage.tables import TeamsConversation, Workspace
@@ -46,14 +46,14 @@ class SqlTeamsReferences(SqlRepository):
         async with self.session() as session:
             query = (
                 select(TeamsConversation.reference)
-                .join(Workspace, Workspace.id == TeamsConversation.workspace_id)
-                .where(Workspace.platform == "teams", Workspace.external_id == tenant, TeamsConversation.active.is_(True))
+                .join(Workspace, col(Workspace.id) == TeamsConversation.workspace_id)
+                .where(Workspace.platform == "teams", Workspace.external_id == tenant, col(TeamsConversation.active).is_(True))
             )
             if conversation_id is not None:
                 query = query.where(TeamsConversation.conversation_id == conversation_id[:CONVERSATION_LENGTH])
             if user_id is not None:
                 query = query.where(TeamsConversation.user_id == user_id, TeamsConversation.kind == "personal")
-            query = query.order_by(TeamsConversation.updated_at.desc(), TeamsConversation.id.desc()).limit(1)
+            query = query.order_by(col(TeamsConversation.updated_at).desc(), col(TeamsConversation.id).desc()).limit(1)
             return (await session.exec(query)).first()
 
     async def deactivate(self, *, tenant: str, conversation_id: str) -> None:
@@ -62,7 +62,10 @@ class SqlTeamsReferences(SqlRepository):
             ids = select(Workspace.id).where(Workspace.platform == "teams", Workspace.external_id == tenant)
             await session.exec(
                 update(TeamsConversation)
-                .where(TeamsConversation.workspace_id.in_(ids), TeamsConversation.conversation_id == conversation_id[:CONVERSATION_LENGTH])
+                .where(
+                    col(TeamsConversation.workspace_id).in_(ids),
+                    col(TeamsConversation.conversation_id) == conversation_id[:CONVERSATION_LENGTH],
+                )
                 .values(active=False)
             )
             await session.commit()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from conversations.digest import Project
 from conversations.people import Person as PersonRef
@@ -30,7 +31,7 @@ class SqlWorkspaces(SqlRepository):
             wid = await workspace_id(session, platform=platform, workspace=workspace, now=now)
             await session.exec(
                 update(Workspace)
-                .where(Workspace.id == wid)
+                .where(col(Workspace.id) == wid)
                 .values(
                     tz=settings.tz,
                     nudge_every=settings.nudge_every,
@@ -46,10 +47,10 @@ class SqlWorkspaces(SqlRepository):
             # Reminders: the scheduler looks again at every assessment that may still be reminded.
             await session.exec(
                 update(Assessment)
-                .where(Assessment.workspace_id == wid, Assessment.next_reminder_at.is_not(None))
+                .where(col(Assessment.workspace_id) == wid, col(Assessment.next_reminder_at).is_not(None))
                 .values(next_reminder_at=now)
             )
-            sponsors = (await session.exec(select(Person).where(Person.workspace_id == wid, Person.next_digest_at.is_not(None)))).all()
+            sponsors = (await session.exec(select(Person).where(Person.workspace_id == wid, col(Person.next_digest_at).is_not(None)))).all()
             for person in sponsors:  # one row per sponsor of this workspace, usually a handful
                 person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
                 session.add(person)
@@ -58,7 +59,9 @@ class SqlWorkspaces(SqlRepository):
     async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
         """Delete a workspace with its people, assessments, answers, history, deliveries and Teams references."""
         async with self.session() as session:
-            deleted = await session.exec(delete(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace))
+            deleted = await session.exec(
+                delete(Workspace).where(col(Workspace.platform) == platform, col(Workspace.external_id) == workspace)
+            )
             await session.commit()
             return deleted.rowcount > 0
 
@@ -67,7 +70,7 @@ class SqlWorkspaces(SqlRepository):
         async with self.session() as session:
             query = (
                 select(Person.id)
-                .join(Workspace, Workspace.id == Person.workspace_id)
+                .join(Workspace, col(Workspace.id) == Person.workspace_id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
             )
             return (await session.exec(query)).first()
@@ -91,25 +94,24 @@ class SqlWorkspaces(SqlRepository):
         if not person_ids:
             return {}
         async with self.session() as session:
-            rows = (
-                await session.exec(
-                    select(Assessment.id, Assessment.sponsor_id, Assessment.updated_at, Assessment.gaps_since, Assessment.digested_total)
-                    .where(Assessment.sponsor_id.in_(person_ids))
-                    .order_by(Assessment.id)
-                )
-            ).all()
+            # Five columns, and sqlmodel's select() is typed for at most four (fastapi/sqlmodel#271).
+            columns = select(  # type: ignore[call-overload]
+                Assessment.id, Assessment.sponsor_id, Assessment.updated_at, Assessment.gaps_since, Assessment.digested_total
+            )
+            query = columns.where(col(Assessment.sponsor_id).in_(person_ids)).order_by(col(Assessment.id))
+            rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None]] = (await session.exec(query)).all()
             if not rows:
                 return {}
-            loaded = {item.id: item for item in await load_assessments(session, Assessment.id.in_([r.id for r in rows]))}
+            loaded = {item.id: item for item in await load_assessments(session, col(Assessment.id).in_([aid for aid, *_ in rows]))}
         out: dict[int, list[Project]] = {}
-        for r in rows:
-            out.setdefault(r.sponsor_id, []).append(
+        for aid, sponsor_id, updated_at, gaps_since, digested_total in rows:
+            out.setdefault(sponsor_id, []).append(
                 Project(
-                    id=r.id,
-                    state=loaded[r.id].state,
-                    last_activity=r.updated_at,
-                    gaps_since=dict(r.gaps_since or {}),
-                    previous_total=r.digested_total,
+                    id=aid,
+                    state=loaded[aid].state,
+                    last_activity=updated_at,
+                    gaps_since=dict(gaps_since or {}),
+                    previous_total=digested_total,
                 )
             )
         return out

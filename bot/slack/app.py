@@ -9,18 +9,41 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
 from bot.slack.authorize import BotToken
-from bot.slack.client import web_client
 from bot.slack.receive import Receive, wire
 from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
 
+DEFAULT_API_URL = "https://slack.com/api/"
 # Only what Preflight uses; manifest.json asks for the same.
 BOT_SCOPES = ["commands", "chat:write", "users:read"]
+
+
+def web_client(config: Config, *, token: str | None = None, session: Any = None) -> AsyncWebClient:
+    """A Web API client on SLACK_API_URL that waits out 429s (Retry-After) and retries 5xx."""
+    base_url = config.slack_api_url or DEFAULT_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=config.slack_timeout,  # type: ignore[arg-type]  # seconds, handed to aiohttp, which takes a float
+        session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 @dataclass

@@ -9,7 +9,9 @@ from typing import Any
 from conversations.machine import State
 from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
+from conversations.ports import Listing
 from conversations.questions import BY_KEY, QUESTIONS
+from conversations.scoring import GAP_LABELS
 from conversations.text import chunks as split
 from conversations.text import clip
 from conversations.views import card_view
@@ -176,3 +178,27 @@ def card_text(state: State) -> str:
 def chunks(text: str) -> list[str]:
     """Long text in pieces that each fit a section."""
     return split(text, MAX_TEXT - 200)
+
+
+MAX_SHOWN = 15  # three blocks each, within Slack's limit for a Home tab
+
+
+def home_view(listed: list[Listing]) -> dict[str, Any]:
+    """The App Home tab: the checks a person started, owns or sponsors."""
+    made: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your AI readiness checks"}},
+        context("Checks you started, own or sponsor. Start one in any channel with `/readiness start <project>`."),
+    ]
+    if not listed:
+        made.append(section("Nothing yet."))
+    for item in listed[:MAX_SHOWN]:
+        gaps = ", ".join(GAP_LABELS[g] for g in item.gaps) or "none"
+        made.append({"type": "divider"})
+        made.append(
+            {
+                "type": "section",
+                "text": mrkdwn(f"*{escape(item.project)}*\n{escape(str(item))} · {item.level}\nOpen gaps: {gaps}"),
+                "accessory": button(Action("Continue", Verb.RESUME), assessment_id=item.id, style="primary"),
+            }
+        )
+    return {"type": "home", "blocks": limit_blocks(made)}

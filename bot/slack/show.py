@@ -17,29 +17,20 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.slack import blocks, forms
 from conversations.messages import Reply
 from conversations.people import Person
+from conversations.prompts import Problem, problem
 from conversations.shown import Card, Shown
 
 log = logging.getLogger(__name__)
-SAVED_NOTE = "Everything answered so far is saved."
-ERRORS = {
-    "not_in_channel": "I'm not a member of this channel. Invite me with /invite @Preflight, then press Continue on the card.",
-    "channel_not_found": "I can't reach this channel (it may be private or deleted). Invite me, or start the check in another channel.",
-    "is_archived": "This channel is archived, so I can't post in it.",
-    "ratelimited": "Slack is limiting how fast I can post right now. Press Continue on the card in a minute.",
-    "message_not_found": "The message I wanted to update is gone.",
-}
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
-def explain(error: SlackApiError) -> str:
-    """A Web API error in words a user can act on."""
+def explain(error: SlackApiError, *, starting: bool = False) -> str:
+    """A Web API error in words a person can act on."""
     code = str(error.response.get("error") or "") if error.response is not None else ""
     status = error.response.status_code if error.response is not None else 0
-    if code in ERRORS:
-        return f"{ERRORS[code]} {SAVED_NOTE}"
-    if status >= 500:
-        return f"Slack is having trouble right now (HTTP {status}). {SAVED_NOTE} Press Continue on the card to carry on."
-    return f"Slack refused my message ({code or f'HTTP {status}'}). {SAVED_NOTE}"
+    known = Problem._value2member_map_.get(code)
+    kind = known if isinstance(known, Problem) else Problem.PLATFORM_DOWN if status >= 500 else Problem.REFUSED
+    return problem(kind, platform="Slack", detail=f"HTTP {status}" if status >= 500 or not code else code, starting=starting)
 
 
 def private_text(replies: tuple[Reply, ...]) -> str:
@@ -100,7 +91,7 @@ class Show:
             await self.notify(explain(e))
         except NETWORK_ERRORS as e:
             log.warning("Slack did not answer: %s", e)
-            await self.notify(f"Slack did not answer in time. {SAVED_NOTE} Press Continue on the card to carry on.")
+            await self.notify(problem(Problem.NO_ANSWER, platform="Slack"))
 
     async def _draw(self, shown: Shown) -> None:
         place = shown.place
@@ -133,8 +124,7 @@ class Show:
         except SlackApiError as e:
             if self.start_refused is not None:
                 await self.start_refused(card.assessment_id)  # nothing was answered yet
-            text = explain(e).replace(f" {SAVED_NOTE}", "")
-            await self.notify(f"I could not start the check here. {text}")
+            await self.notify(explain(e, starting=True))
             return None
         thread = str(posted["ts"])
         if self.card_posted is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import forms, home, payloads
+from bot.slack import blocks, forms, payloads
 from bot.slack.receive import is_admin
 from bot.slack.show import Cards, Show
 from conversations.people import Person
@@ -90,7 +90,7 @@ class SlackWork:
         kind = event.get("type")
         if kind == "app_home_opened" and client is not None and event.get("tab", "home") == "home" and event.get("user"):
             mine = Actor(person=Person(name=event["user"], id=event["user"]), platform=payloads.PLATFORM, workspace=team)
-            await client.views_publish(user_id=event["user"], view=home.view(await self.preflight.home(mine)))
+            await client.views_publish(user_id=event["user"], view=blocks.home_view(await self.preflight.home(mine)))
         elif kind == "app_uninstalled" or (kind == "tokens_revoked" and (event.get("tokens") or {}).get("bot")):
             await self.forget_installation(enterprise_id=enterprise, team_id=team)
             await self.preflight.forget_workspace(platform=payloads.PLATFORM, workspace=team)

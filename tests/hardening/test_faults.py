@@ -33,7 +33,7 @@ async def test_a_slack_that_does_not_answer_in_time_is_explained_and_the_answer_
     slow_slack.api.delays["chat.update"] = 2
     await slow_slack.click(q1, "Legacy systems")
     said = (await slow_slack.api.wait_for("response_url"))[-1]["text"]
-    assert said.startswith("Slack did not answer in time. Everything answered so far is saved.")
+    assert said == "Slack did not answer in time. In a minute, press Continue on the card. Everything answered so far is saved."
     loaded = await slow_slack.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.answers["data"].values["choice"] == "legacy"
 

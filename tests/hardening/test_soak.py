@@ -6,6 +6,8 @@ import time
 
 from bot.slack import forms
 from conversations.questions import BY_KEY
+from conversations.shown import Form, FormKind
+from conversations.views import answer_form
 
 WORKSPACES = ["T1", "T2", "T3"]
 PER_WORKSPACE = 4
@@ -60,7 +62,8 @@ async def one_assessment(slack, team, n):
             }
             answer = await slack.click({**message, "blocks": [block]}, "pick", user=user, team=team)
         else:
-            view = forms.modal(q, current=None, metadata={"a": aid, "q": q.key, "m": None})
+            form = Form(FormKind.ANSWER, answer_form(q, current=None), assessment_id=aid, question=q.key)
+            view = forms.modal_of(form, message_ts=None)
             answer = await slack.submit(view, FORMS[q.key], user=user, team=team, view_id=f"V{team}{n}{q.key}")
         assert answer.status == 200, answer.text
     await wait_for_stage(slack, aid, "review")  # a person presses Finish on the review once it is posted
