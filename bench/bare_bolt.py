@@ -1,6 +1,11 @@
-"""The baseline: a bare Bolt app that acks the same signed requests with a static reply and does nothing else.
+"""The baseline: a bare Bolt app that acks the same signed requests and, for a button, makes one chat.update.
 
-python bench/bare_bolt.py --port 3100 [--process-before-response]
+Its action listener acks and then updates the clicked message in place, as a minimal app would
+show a person that their click was taken. The command listener only acks. Bolt's default mode
+(process_before_response=False) runs the listener in its own task and answers Slack once the
+listener has called ack(); --process-before-response answers only when the listener returns.
+
+python bench/bare_bolt.py --port 3100 --secret S --api-url http://127.0.0.1:3200/api/ [--process-before-response]
 """
 
 from __future__ import annotations
@@ -12,6 +17,23 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+
+def saved(body: dict) -> list[dict]:
+    """About what Preflight draws in place of an answered question: a line of text and one button."""
+    action = (body.get("actions") or [{}])[0]
+    return [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"✅ *Answered*: {action.get('value', '')}\nAnswered by <@{body['user']['id']}>"},
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Change"}, "action_id": "bare_change", "value": "change"}
+            ],
+        },
+    ]
 
 
 def app(*, secret: str, api_url: str, process_before_response: bool) -> web.Application:
@@ -26,15 +48,19 @@ def app(*, secret: str, api_url: str, process_before_response: bool) -> web.Appl
         await ack()
 
     @bolt.action(re.compile(".*"))
-    async def action(ack):
+    async def action(ack, body, client):
         await ack()
+        await client.chat_update(channel=body["channel"]["id"], ts=body["container"]["message_ts"], text="Answered", blocks=saved(body))
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
     served = web.Application()
     served.router.add_post("/slack/events", events)
-    served.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
+    served.router.add_get("/healthz", healthz)
     return served
 
 

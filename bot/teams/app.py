@@ -7,11 +7,13 @@ hands the activity to `CloudAdapter.process_activity`, so the bot replies as it 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import jwt
@@ -30,7 +32,7 @@ from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
-MAX_BODY = 256 * 1024
+AUTH_TIMEOUT = 5.0  # seconds to check a token, fetching the signing keys included
 NOT_CONFIGURED = (
     "Teams: MICROSOFT_APP_ID is not set, so POST /api/messages refuses every request "
     "(TEAMS_ALLOW_ANONYMOUS=1 accepts unauthenticated activities, for the local emulator and tests only)."
@@ -86,6 +88,7 @@ class Teams:
     app_id: str
     anonymous: bool
     configured: bool
+    checker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="teams-auth"))
 
     def sender(self, *, clock: Callable[[], datetime]) -> TeamsSender:
         return TeamsSender(adapter=self.adapter, app_id=self.app_id, references=self.references, clock=clock)
@@ -109,8 +112,12 @@ class Teams:
         if not isinstance(body, dict) or not activity.type or activity.conversation is None:
             return _refused(400, "not a Bot Framework activity")
         try:
-            result = await self.auth.authenticate_request(activity, header or None)
-        except PermissionError:
+            result = await self.authenticate(activity, header or None)
+        except TimeoutError:
+            log.warning("a Teams token could not be checked within %.0f s: the signing keys did not arrive", AUTH_TIMEOUT)
+            return _refused(503, "the token cannot be checked right now")
+        except Exception as e:  # botbuilder refuses a bad token with PermissionError, or with a bare Exception
+            log.info("Teams request refused: %s", str(e)[:200])
             return _refused(401, "unauthorized")
         tenant = tenant_of(activity)
         if not tenant:
@@ -143,6 +150,18 @@ class Teams:
         if claimed is not None and owner is not None:
             self.workers.hand(claimed)
         return web.Response(status=200)
+
+    async def authenticate(self, activity: Activity, header: str | None) -> AuthenticateRequestResult:
+        """botbuilder's token validation, in a thread of its own with a time-out.
+
+        It fetches the Bot Framework signing keys with a blocking call that has no time-out; on the
+        event loop, one request with a token to check while that endpoint hangs would stop every
+        Slack acknowledgement and the health check with it. Here only Teams requests wait, and
+        for at most AUTH_TIMEOUT.
+        """
+        loop = asyncio.get_running_loop()
+        checking = loop.run_in_executor(self.checker, lambda: asyncio.run(self.auth.authenticate_request(activity, header)))
+        return await asyncio.wait_for(checking, AUTH_TIMEOUT)
 
     async def work(self, item: Claimed) -> None:
         """The inbox handler for "teams": the stored activity through the adapter and the bot."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.slack.fake_slack import FakeSlack
 from tests.loopback import environment
 
 PREFLIGHT = Path(sys.executable).parent / "preflight"
@@ -33,3 +34,12 @@ def preflight(tmp_path):
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture
+async def api():
+    """A Slack Web API on loopback that records every call."""
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()

@@ -241,14 +241,6 @@ def text_of(message: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-@pytest.fixture
-async def api():
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 def slack_config(tmp_path, api: FakeSlack, *, database: str | None = None, **extra: str) -> Config:
     env = {
         "DATABASE_URL": database or f"sqlite:///{tmp_path / 'preflight.db'}",
