@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 
 from conversations.digest import digest
 from conversations.people import Person
-from conversations.ports import Deliveries, Inbox, Workspaces
+from conversations.ports import Deliveries, Inbox, Outgoing, Workspaces
 from conversations.ports import DeliveryOutcome as Outcome
-from conversations.reminders import Planned, Sender, Target, plan
+from conversations.reminders import Planned, Sender, Sent, Target, plan
 from conversations.schedule import Due, Kind, digest_period, next_digest
 
 log = logging.getLogger(__name__)
 BATCH = 500
+SEND_BATCH = 20
 MAX_ATTEMPTS = 5
 TZ_REFRESH = timedelta(days=7)
 
@@ -128,46 +129,42 @@ class Scheduler:
         return (found or sponsor.tz), now
 
     async def deliver(self, *, now: datetime, report: Report | None = None) -> Report:
-        """Send what is queued and due; retry transient failures later, give up on permanent ones."""
+        """Send what is queued and due, recording each send as it happens: a pass that dies re-sends at most the one in
+        flight. Transient failures are retried later (after what the platform asked, at least), permanent ones given up."""
         report = report or Report()
         while True:
-            batch = await self.reminders.claim_outbox(now=now, limit=BATCH)
-            if not batch:
-                break
-            outcomes = []
+            # A small batch at a time, so the batch's lease covers it however slow the platform answers.
+            batch = await self.reminders.claim_outbox(now=now, limit=SEND_BATCH)
             for item in batch:
-                sender = self.senders.get(item.platform)
-                if sender is None:
-                    outcomes.append(Outcome(item.id, "failed", error=f"no sender for {item.platform}"))
-                    continue
-                try:
-                    sent = await sender.send(notice=item.notice, target=item.target)
-                except Exception as e:  # a bug or an outage in the sender: retry like a transient failure
-                    log.exception("sending %s failed", item.key)
-                    sent = None
-                    error = f"{type(e).__name__}: {e}"
-                if sent is not None and sent.ok:
-                    outcomes.append(Outcome(item.id, "sent"))
-                    report.sent += 1
-                    continue
-                if sent is not None and sent.permanent:
-                    outcomes.append(Outcome(item.id, "failed", error=sent.permanent))
-                    report.failed += 1
-                    report.errors.append(f"{item.key}: {sent.permanent} (will not retry)")
-                    continue
-                error = (sent.error if sent is not None else error) or "unknown error"
-                if item.attempts + 1 >= MAX_ATTEMPTS:
-                    outcomes.append(Outcome(item.id, "failed", error=f"gave up after {MAX_ATTEMPTS} attempts: {error}"))
-                    report.failed += 1
-                    report.errors.append(f"{item.key}: gave up after {MAX_ATTEMPTS} attempts ({error})")
-                else:
-                    retry_at = now + backoff(item.attempts, sent.retry_after if sent is not None else None)
-                    outcomes.append(Outcome(item.id, "pending", error=error, next_attempt_at=retry_at))
-                    report.retrying += 1
-            await self.reminders.finish(outcomes=outcomes, now=now)
-            if len(batch) < BATCH:
-                break
-        return report
+                outcome = await self._send(item, now=now, report=report)
+                await self.reminders.finish(outcomes=[outcome], now=now)
+            if len(batch) < SEND_BATCH:
+                return report
+
+    async def _send(self, item: Outgoing, *, now: datetime, report: Report) -> Outcome:
+        sender = self.senders.get(item.platform)
+        if sender is None:
+            return Outcome(item.id, "failed", error=f"no sender for {item.platform}")
+        try:
+            sent: Sent | None = await sender.send(notice=item.notice, target=item.target)
+            error = (sent.error if sent is not None else None) or "unknown error"
+        except Exception as e:  # a bug or an outage in the sender: retry like a transient failure
+            log.exception("sending %s failed", item.key)
+            sent, error = None, f"{type(e).__name__}: {e}"
+        if sent is not None and sent.ok:
+            report.sent += 1
+            return Outcome(item.id, "sent")
+        if sent is not None and sent.permanent:
+            report.failed += 1
+            report.errors.append(f"{item.key}: {sent.permanent} (will not retry)")
+            return Outcome(item.id, "failed", error=sent.permanent)
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            report.failed += 1
+            report.errors.append(f"{item.key}: gave up after {MAX_ATTEMPTS} attempts ({error})")
+            return Outcome(item.id, "failed", error=f"gave up after {MAX_ATTEMPTS} attempts: {error}")
+        report.retrying += 1
+        retry_at = now + backoff(item.attempts, sent.retry_after if sent is not None else None)
+        return Outcome(item.id, "pending", error=error, next_attempt_at=retry_at)
 
     async def run_forever(self, *, clock: Callable[[], datetime], stop: asyncio.Event, every: float = 60) -> None:
         """Both passes every minute until `stop` is set; a failing pass is logged and tried again."""

@@ -179,3 +179,50 @@ async def test_the_nudge_command_runs_one_pass_as_a_process(slack, tmp_path):
     assert printed[0] == "nudge pass at 2026-11-25T10:00:00+01:00: looked at 1, queued 1, sent 1, retrying 0, failed 0"
     assert printed[1].endswith("queued 0, sent 0, retrying 0, failed 0")
     assert len(reminders(slack)) == 1
+
+
+async def many_missing_an_owner(slack, count: int) -> None:
+    """`count` finished checks, each in its own channel, each missing its production owner."""
+    from conversations.service import Place
+
+    for n in range(count):
+        place = Place(platform="slack", workspace="T1", channel=f"C{n:03d}", thread=f"17000000{n:02d}.000100")
+        started = await slack.core.preflight.turns.start(place=place, project=f"Project {n}", by=ANA, now=slack.core.clock())
+        for question, values in ANSWERS.items():
+            event = events.Submit(question=question, values=values, by=ANA)
+            await handle(slack.core, assessment_id=started.id, event=event, now=slack.core.clock())
+        await handle(slack.core, assessment_id=started.id, event=events.Finish(by=ANA), now=slack.core.clock())
+
+
+def reminded_channels(slack) -> list[str]:
+    return [p["channel"] for p in slack.api.of("chat.postMessage") if "can't go to production yet" in text_of(p)]
+
+
+async def test_a_pass_killed_mid_way_sends_nothing_twice_and_loses_nothing(slack):
+    import asyncio
+    import signal
+
+    await many_missing_an_owner(slack, 30)
+    env = environment(
+        DATABASE_URL=str(slack.core.config.database_url).replace("+aiosqlite", ""),
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_API_URL=slack.api.url,
+    )
+    command = [str(Path(sys.executable).parent / "preflight"), "nudge", "--now", "2026-11-25T10:00:00+00:00"]
+    slack.api.delays["chat.postMessage"] = 0.05  # Slack is slow: the pass is still sending when it is killed
+    first = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    while len(reminded_channels(slack)) < 10:
+        await slack.api.wait_for("chat.postMessage", len(slack.api.of("chat.postMessage")) + 1)
+    first.send_signal(signal.SIGKILL)
+    await first.wait()
+    killed_after = len(reminded_channels(slack))
+    assert 10 <= killed_after < 30
+    slack.api.delays.clear()
+    command[-1] = "2026-11-25T10:06:00+00:00"  # the next run, once the dead pass's lease has run out
+    second = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await second.communicate()
+    assert second.returncode == 0, err.decode()
+    channels = reminded_channels(slack)
+    assert set(channels) == {f"C{n:03d}" for n in range(30)}  # none lost
+    assert len(channels) <= 31  # at most the one send in flight at the kill is repeated
