@@ -8,7 +8,7 @@ conversations/reminders.py planned, and records how each send went).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -41,6 +41,19 @@ class Loaded:
     place: Place
     gaps_since: dict[str, str] = field(default_factory=dict)  # gap -> ISO time it opened
     workspace_id: int = 0  # the store's own id of the workspace
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What one change did: the assessment as it was read, and as it now stands."""
+
+    loaded: Loaded  # as read, before the change
+    state: State  # as stored now: the new state, or the one read when there was nothing to write
+    version: int  # the stored version `state` belongs to
+
+    @property
+    def changed(self) -> bool:
+        return self.version != self.loaded.version
 
 
 @dataclass(frozen=True)
@@ -84,11 +97,27 @@ class Assessments(Protocol):
 
     async def load_all(self) -> list[Loaded]: ...
 
-    async def save(self, *, loaded: Loaded, state: State, now: datetime, applying: int | None = None) -> bool:
-        """Write `state` if the stored version is still `loaded.version`; False if someone else wrote first.
+    async def change(
+        self,
+        *,
+        assessment_id: int,
+        workspace: str | None,
+        apply: Callable[[Loaded], State | None],
+        now: datetime,
+        applying: int | None = None,
+    ) -> Changed | None:
+        """Read an assessment, `apply` a change to it, and store the state that returns: one unit of work, all or nothing.
 
-        With `applying`, the inbox request of that id is marked applied in the same transaction;
-        AlreadyApplied (and nothing written) when it was applied before."""
+        The assessment is held from the read to the write, so changes to it queue and each sees the one
+        before (no conflict to retry). None when it does not exist, or with `workspace`, when it belongs
+        to any other workspace (then `apply` is not called). `apply` is pure and quick: it gets what was
+        read and returns the new state, or None when there is nothing to write (then nothing is, and
+        the request is not marked). A new state is written with its answers, their history, the
+        scheduler's columns and a new sponsor's digest, and the version goes up by one. With
+        `applying`, the inbox request of that id is marked applied in the same transaction;
+        AlreadyApplied (and nothing written) when it was applied before. An exception from `apply`
+        writes nothing and reaches the caller.
+        """
         ...
 
     async def set_thread(self, *, assessment_id: int, thread: str) -> None: ...

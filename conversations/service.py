@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from conversations import prompts
 from conversations.events import Event, Start
 from conversations.machine import State, step
 from conversations.messages import Reply
@@ -15,7 +12,6 @@ from conversations.people import Person
 from conversations.ports import AlreadyApplied, Assessments, Listing, Loaded, Place
 
 __all__ = ["Listing", "Loaded", "NotFound", "Outcome", "Place", "Started", "Turns"]
-MAX_ATTEMPTS = 40
 
 
 class NotFound(LookupError):
@@ -45,7 +41,7 @@ class Started:
 
 
 class Turns:
-    """Load, step, save with optimistic concurrency; retry on conflict."""
+    """Each turn one unit of work in the store: load, step, save (and mark its request applied), all or nothing."""
 
     def __init__(self, *, assessments: Assessments) -> None:
         self.assessments = assessments
@@ -65,28 +61,33 @@ class Turns:
     async def run(
         self, *, assessment_id: int, event: Event, now: datetime, workspace: str | None = None, applying: int | None = None
     ) -> Outcome:
-        """Apply an event; a concurrent writer makes us reload and apply it again to the newer state.
+        """Apply an event to the assessment as it stands; concurrent turns on it queue in the store, each seeing the last.
 
         With `workspace`, an assessment of any other workspace is NotFound. With `applying` (the inbox
         request this event came from), a request applied before changes nothing and says so.
         """
-        loaded: Loaded | None = None
-        for attempt in range(MAX_ATTEMPTS):
-            if attempt:
-                await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # spread out the writers that collided
-            loaded = await self.assessments.load(assessment_id=assessment_id, workspace=workspace)
-            if loaded is None:
-                raise NotFound(assessment_id)
-            result = step(loaded.state, event, now)
-            assert result.state is not None
-            if result.state == loaded.state:
-                return Outcome(result.replies, loaded.state, loaded.place, changed=False, version=loaded.version)
-            try:
-                saved = await self.assessments.save(loaded=loaded, state=result.state, now=now, applying=applying)
-            except AlreadyApplied:
-                return Outcome((), loaded.state, loaded.place, changed=False, version=loaded.version, replayed=True)
-            if saved:
-                return Outcome(result.replies, result.state, loaded.place, changed=True, version=loaded.version + 1)
-        assert loaded is not None
-        busy = (prompts.error("Several people are answering at once; please send that again."),)
-        return Outcome(busy, loaded.state, loaded.place, changed=False, version=loaded.version)
+        turn = _Step(event=event, now=now)
+        try:
+            done = await self.assessments.change(assessment_id=assessment_id, workspace=workspace, apply=turn, now=now, applying=applying)
+        except AlreadyApplied:
+            assert turn.loaded is not None  # the request is marked after the step
+            return Outcome((), turn.loaded.state, turn.loaded.place, changed=False, version=turn.loaded.version, replayed=True)
+        if done is None:
+            raise NotFound(assessment_id)
+        return Outcome(turn.replies, done.state, done.loaded.place, changed=done.changed, version=done.version)
+
+
+@dataclass
+class _Step:
+    """The step of one turn, run by the store on the state it holds; it keeps what it read and the replies."""
+
+    event: Event
+    now: datetime
+    loaded: Loaded | None = None
+    replies: tuple[Reply, ...] = ()
+
+    def __call__(self, loaded: Loaded) -> State | None:
+        result = step(loaded.state, self.event, self.now)
+        assert result.state is not None
+        self.loaded, self.replies = loaded, result.replies
+        return None if result.state == loaded.state else result.state

@@ -1,124 +1,170 @@
-"""Assessments in SQL: a few statements per turn, whatever the number of answers."""
+"""Assessments in SQL: a turn is one transaction of a few statements, each compiled once, whatever the number of answers.
+
+A change holds its assessment from the read to the write: on PostgreSQL the row is locked (SELECT …
+FOR UPDATE), on SQLite the transaction begins with the database's write lock (BEGIN IMMEDIATE). So
+changes to one assessment queue, each reads what the one before wrote, and none has to be retried.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.machine import Stage, State
-from conversations.ports import AlreadyApplied, Listing, Loaded, Place
+from conversations.ports import AlreadyApplied, Changed, Listing, Loaded, Place
 from conversations.questions import TOTAL
 from conversations.scoring import Scorecard, score
 from storage.inbox import mark_applied
-from storage.rows import SqlRepository, load_assessments, people_ids, workspace_id
+from storage.rows import Known, SqlRepository, assessments, load_assessments, people_ids, read_assessments, workspace_id
 from storage.tables import Answer, AnswerChange, Assessment, Person, Workspace
+
+# The statements of a change, built once: their parameters change, their SQL does not.
+_ONE = assessments(col(Assessment.id) == bindparam("b_id"))
+_ONE_IN_WORKSPACE = _ONE.where(col(Workspace.external_id) == bindparam("b_workspace"))
+_LOCKED = _ONE.with_for_update(of=Assessment)  # FOR UPDATE OF assessment on PostgreSQL; nothing on SQLite
+_LOCKED_IN_WORKSPACE = _ONE_IN_WORKSPACE.with_for_update(of=Assessment)
+_BUMP = update(Assessment).where(col(Assessment.id) == bindparam("b_id"), col(Assessment.version) == bindparam("b_version"))
+_RECORD = insert(AnswerChange)
+_SCHEDULE_DIGEST = (  # a new sponsor: the digest pass picks them up, checks their zone and sets their first slot
+    update(Person)
+    .where(col(Person.id) == bindparam("b_id"), col(Person.next_digest_at).is_(None))
+    .values(next_digest_at=bindparam("b_now"), tz_checked_at=None)
+)
 
 
 class SqlAssessments(SqlRepository):
     """conversations.ports.Assessments on SQLAlchemy."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        answer = self._insert(Answer)
+        self._upsert_answers = answer.on_conflict_do_update(
+            index_elements=["assessment_id", "question"],
+            set_={c: answer.excluded[c] for c in ("value", "score", "answered_by_id", "answered_at")},
+        )
+        self._sqlite = self.engine.dialect.name == "sqlite"
+
     async def create(self, *, place: Place, state: State, now: datetime, applying: int | None = None) -> int:
         """Store a new assessment; with `applying`, in the same transaction as marking that inbox request applied."""
-        async with self.session() as session:
-            await _apply(session, applying=applying, now=now)
-            wid = await workspace_id(session, platform=place.platform, workspace=place.workspace, now=now)
-            people = await people_ids(session, workspace_id=wid, people=[state.started_by, state.sponsor], now=now)
-            row = Assessment(
-                workspace_id=wid,
-                platform=place.platform,
-                channel=place.channel,
-                thread=place.thread,
-                project=state.project,
-                started_by_id=people[state.started_by.key],
-                created_at=now,
-                updated_at=now,
-                next_reminder_at=now,
+        async with self.engine.begin() as conn:
+            await _apply(conn, applying=applying, now=now)
+            wid = await workspace_id(conn, platform=place.platform, workspace=place.workspace, now=now)
+            people = await people_ids(conn, workspace_id=wid, people=[state.started_by, state.sponsor], now=now)
+            row = {
+                "workspace_id": wid,
+                "platform": place.platform,
+                "channel": place.channel,
+                "thread": place.thread,
+                "project": state.project,
+                "started_by_id": people[state.started_by.key],
+                "created_at": now,
+                "updated_at": now,
+                "next_reminder_at": now,
                 **_columns(state, people, card=score(state.values), gaps_before={}, now=now),
-            )
-            session.add(row)
-            await session.flush()
+            }
+            created = (await conn.execute(insert(Assessment).values(row).returning(col(Assessment.id)))).scalar_one()
             if state.sponsor is not None:
-                await _schedule_digest(session, person_id=people[state.sponsor.key], now=now)
-            await session.commit()
-            assert row.id is not None
-            return row.id
+                await conn.execute(_SCHEDULE_DIGEST, {"b_id": people[state.sponsor.key], "b_now": now})
+        assert created is not None
+        return created
 
     async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None:
         """With `workspace`, an assessment of any other workspace is not found."""
-        async with self.session() as session:
-            found = await load_assessments(session, col(Assessment.id) == assessment_id, workspace=workspace)
+        query = _ONE if workspace is None else _ONE_IN_WORKSPACE
+        async with self.engine.connect() as conn:
+            found, _ = await read_assessments(conn, query, {"b_id": assessment_id, "b_workspace": workspace})
         return found[0] if found else None
 
     async def load_all(self) -> list[Loaded]:
-        """Every assessment with its answers (for export), in three statements."""
-        async with self.session() as session:
-            return await load_assessments(session, None)
+        """Every assessment with its answers (for export), in two statements."""
+        async with self.engine.connect() as conn:
+            return await load_assessments(conn)
 
-    async def save(self, *, loaded: Loaded, state: State, now: datetime, applying: int | None = None) -> bool:
-        """Write `state` if the stored version is still `loaded.version`; False if someone else wrote first."""
+    async def change(
+        self,
+        *,
+        assessment_id: int,
+        workspace: str | None,
+        apply: Callable[[Loaded], State | None],
+        now: datetime,
+        applying: int | None = None,
+    ) -> Changed | None:
+        """Read, apply and write in one transaction that holds the assessment throughout (see the module's docstring)."""
+        query = _LOCKED if workspace is None else _LOCKED_IN_WORKSPACE
+        async with self.engine.begin() as conn:
+            if self._sqlite:
+                # The write lock before the read, so no other process writes in between (a reader cannot wait for it later).
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            found, known = await read_assessments(conn, query, {"b_id": assessment_id, "b_workspace": workspace})
+            if not found:
+                return None
+            loaded = found[0]
+            state = apply(loaded)
+            if state is None:
+                return Changed(loaded=loaded, state=loaded.state, version=loaded.version)
+            await _apply(conn, applying=applying, now=now)
+            await self._write(conn, loaded=loaded, state=state, known=known, now=now)
+        return Changed(loaded=loaded, state=state, version=loaded.version + 1)
+
+    async def _write(self, conn: AsyncConnection, *, loaded: Loaded, state: State, known: Mapping[str, Known], now: datetime) -> None:
+        """A new state over the one read (and held): its row, the answers that changed and their history, a new sponsor's digest."""
         before = loaded.state.answers
         changed = [k for k in state.answers if before.get(k) != state.answers[k]]
         card = score(state.values)
-        async with self.session() as session:
-            await _apply(session, applying=applying, now=now)
-            authors = [state.answers[k].by for k in changed]
-            people = await people_ids(session, workspace_id=loaded.workspace_id, people=[*authors, state.sponsor, state.owner], now=now)
-            bumped = await session.exec(
-                update(Assessment)
-                .where(col(Assessment.id) == loaded.id, col(Assessment.version) == loaded.version)
-                .values(
-                    version=loaded.version + 1,
-                    updated_at=now,
-                    next_reminder_at=now,  # the scheduler looks again at anything that changed
-                    **_columns(state, people, card=card, gaps_before=loaded.gaps_since, now=now),
-                )
-            )
-            if bumped.rowcount != 1:
-                await session.rollback()
-                return False
-            if changed:
-                await self._write_answers(session, loaded=loaded, state=state, changed=changed, people=people, card=card)
-            if state.sponsor is not None and state.sponsor != loaded.state.sponsor:
-                await _schedule_digest(session, person_id=people[state.sponsor.key], now=now)
-            await session.commit()
-            return True
-
-    async def _write_answers(
-        self, session: AsyncSession, *, loaded: Loaded, state: State, changed: list[str], people: dict[str, int], card: Scorecard
-    ) -> None:
-        rows = [
+        authors = [state.answers[k].by for k in changed]
+        people = await people_ids(
+            conn, workspace_id=loaded.workspace_id, people=[*authors, state.sponsor, state.owner], now=now, known=known
+        )
+        bumped = await conn.execute(
+            _BUMP,
             {
-                "assessment_id": loaded.id,
-                "question": k,
-                "value": dict(state.answers[k].values),
-                "score": card.scores[k],
-                "answered_by_id": people[state.answers[k].by.key],
-                "answered_at": state.answers[k].at,
-            }
-            for k in changed
-        ]
-        insert = self._insert(Answer).values(rows)
-        await session.exec(
-            insert.on_conflict_do_update(
-                index_elements=["assessment_id", "question"],
-                set_={c: insert.excluded[c] for c in ("value", "score", "answered_by_id", "answered_at")},
-            )
+                "b_id": loaded.id,
+                "b_version": loaded.version,
+                "version": loaded.version + 1,
+                "updated_at": now,
+                "next_reminder_at": now,  # the scheduler looks again at anything that changed
+                **_columns(state, people, card=card, gaps_before=loaded.gaps_since, now=now),
+            },
         )
-        session.add_all(
-            AnswerChange(
-                assessment_id=loaded.id,
-                question=k,
-                old_value=dict(loaded.state.answers[k].values) if k in loaded.state.answers else None,
-                new_value=dict(state.answers[k].values),
-                changed_by_id=people[state.answers[k].by.key],
-                changed_at=state.answers[k].at,
+        if bumped.rowcount != 1:  # it is held: only a writer that bypasses change() gets here
+            raise RuntimeError(f"assessment {loaded.id} changed while held (version {loaded.version})")
+        if changed:
+            answers = [(k, state.answers[k], people[state.answers[k].by.key]) for k in changed]
+            await conn.execute(
+                self._upsert_answers,
+                [
+                    {
+                        "assessment_id": loaded.id,
+                        "question": k,
+                        "value": dict(a.values),
+                        "score": card.scores[k],
+                        "answered_by_id": by,
+                        "answered_at": a.at,
+                    }
+                    for k, a, by in answers
+                ],
             )
-            for k in changed
-        )
+            await conn.execute(
+                _RECORD,
+                [
+                    {
+                        "assessment_id": loaded.id,
+                        "question": k,
+                        "old_value": dict(before[k].values) if k in before else None,
+                        "new_value": dict(a.values),
+                        "changed_by_id": by,
+                        "changed_at": a.at,
+                    }
+                    for k, a, by in answers
+                ],
+            )
+        if state.sponsor is not None and state.sponsor != loaded.state.sponsor:
+            await conn.execute(_SCHEDULE_DIGEST, {"b_id": people[state.sponsor.key], "b_now": now})
 
     async def set_thread(self, *, assessment_id: int, thread: str) -> None:
         """Remember the thread an assessment lives in, once the platform has created it."""
@@ -182,20 +228,10 @@ class SqlAssessments(SqlRepository):
             return list((await session.exec(query)).all())
 
 
-async def _apply(session: AsyncSession, *, applying: int | None, now: datetime) -> None:
-    """Mark the inbox request applied in this transaction, or undo it and raise AlreadyApplied."""
-    if applying is not None and not await mark_applied(session, id=applying, now=now):
-        await session.rollback()
+async def _apply(conn: AsyncConnection, *, applying: int | None, now: datetime) -> None:
+    """Mark the inbox request applied in this transaction; AlreadyApplied (which rolls the transaction back) when it was before."""
+    if applying is not None and not await mark_applied(conn, id=applying, now=now):
         raise AlreadyApplied(applying)
-
-
-async def _schedule_digest(session: AsyncSession, *, person_id: int, now: datetime) -> None:
-    """A new sponsor: the digest pass picks them up, checks their zone and sets their first slot."""
-    await session.exec(
-        update(Person)
-        .where(col(Person.id) == person_id, col(Person.next_digest_at).is_(None))
-        .values(next_digest_at=now, tz_checked_at=None)
-    )
 
 
 def _columns(state: State, people: dict[str, int], *, card: Scorecard, gaps_before: dict[str, str], now: datetime) -> dict[str, Any]:

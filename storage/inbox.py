@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.ports import Claimed, Incoming
 from storage.queue import claim as claim_rows
@@ -90,9 +90,14 @@ class SqlInbox(SqlRepository):
             return await session.get(Inbox, id)
 
 
-async def mark_applied(session: AsyncSession, *, id: int, now: datetime) -> bool:
+_MARK_APPLIED = (
+    update(Inbox).where(col(Inbox.id) == bindparam("b_id"), col(Inbox.applied_at).is_(None)).values(applied_at=bindparam("b_now"))
+)
+
+
+async def mark_applied(conn: AsyncConnection, *, id: int, now: datetime) -> bool:
     """Mark an inbox request applied, in the caller's transaction; False when it was applied before (or is unknown)."""
-    marked = await session.exec(update(Inbox).where(col(Inbox.id) == id, col(Inbox.applied_at).is_(None)).values(applied_at=now))
+    marked = await conn.execute(_MARK_APPLIED, {"b_id": id, "b_now": now})
     return marked.rowcount == 1
 
 

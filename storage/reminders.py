@@ -251,7 +251,7 @@ def _due_sponsor(person: Person, ws: Workspace) -> DueSponsor:
 def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Candidate:
     def ref(person_id: int | None) -> PersonRef | None:
         p = people.get(person_id) if person_id else None
-        return person_ref(p) if p is not None else None
+        return person_ref(p.external_id, p.name) if p is not None else None
 
     gaps = tuple(g for g in row.gaps.split(",") if g)
     facts = Facts(

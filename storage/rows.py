@@ -1,17 +1,21 @@
 """What the SQL repositories share: sessions, the dialect's INSERT, and rows read or written by more than one.
 
-The workspace and people upserts, reading assessments back into states, and a workspace row's settings.
+The workspace and people upserts, reading assessments back into states (SQLAlchemy Core, two
+statements whatever their number, each compiled once), and a workspace row's settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Select, bindparam, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from conversations.machine import Answer as AnswerState
@@ -20,6 +24,8 @@ from conversations.people import Person as PersonRef
 from conversations.ports import Loaded, Place
 from conversations.schedule import Settings
 from storage.tables import Answer, Assessment, Person, Workspace
+
+NAME_LENGTH = 200  # as the person.name column
 
 
 class SqlRepository:
@@ -38,57 +44,132 @@ def insert_for(bind: Any) -> Callable[..., Any]:
     return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
 
 
-async def workspace_id(session: AsyncSession, *, platform: str, workspace: str, now: datetime) -> int:
+async def workspace_id(conn: AsyncConnection, *, platform: str, workspace: str, now: datetime) -> int:
     """The workspace's id, inserting it the first time it is seen (one statement)."""
-    insert = insert_for(session.bind)(Workspace).values(platform=platform, external_id=workspace, created_at=now)
+    insert = insert_for(conn)(Workspace).values(platform=platform, external_id=workspace, created_at=now)
     upsert = insert.on_conflict_do_update(
         index_elements=["platform", "external_id"], set_={"platform": insert.excluded.platform}
-    ).returning(Workspace.id)
-    return (await session.exec(upsert)).scalar_one()
+    ).returning(col(Workspace.id))
+    return (await conn.execute(upsert)).scalar_one()
 
 
-async def people_ids(session: AsyncSession, *, workspace_id: int, people: Iterable[PersonRef | None], now: datetime) -> dict[str, int]:
-    """Insert or refresh everyone named, in one statement; returns their ids by key."""
+@dataclass(frozen=True)
+class Known:
+    """A person row as read: its id and the name stored."""
+
+    id: int
+    name: str
+
+
+async def people_ids(
+    conn: AsyncConnection,
+    *,
+    workspace_id: int,
+    people: Iterable[PersonRef | None],
+    now: datetime,
+    known: Mapping[str, Known] | None = None,
+) -> dict[str, int]:
+    """Everyone named, by key: their ids. Those not `known` by that name are inserted or renamed, in one statement."""
+    known = known or {}
     unique = {p.key: p for p in people if p is not None}
-    if not unique:
-        return {}
-    rows = [{"workspace_id": workspace_id, "external_id": k, "name": p.name[:200], "updated_at": now} for k, p in unique.items()]
-    insert = insert_for(session.bind)(Person).values(rows)
-    upsert = insert.on_conflict_do_update(
+    ids = {k: known[k].id for k, p in unique.items() if k in known and known[k].name == p.name[:NAME_LENGTH]}
+    rows = [
+        {"workspace_id": workspace_id, "external_id": k, "name": p.name[:NAME_LENGTH], "updated_at": now}
+        for k, p in sorted(unique.items())  # in key order: writers that upsert the same people lock them in the same order
+        if k not in ids
+    ]
+    if rows:
+        ids.update((external_id, pid) for external_id, pid in (await conn.execute(_people_upsert(conn.dialect.name), rows)).all())
+    return ids
+
+
+@cache
+def _people_upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING with its rows as parameters (not in the statement): compiled once."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Person)
+    return insert.on_conflict_do_update(
         index_elements=["workspace_id", "external_id"],
         set_={"name": insert.excluded.name, "updated_at": insert.excluded.updated_at},
-    ).returning(Person.external_id, Person.id)
-    return {external_id: pid for external_id, pid in (await session.exec(upsert)).all()}
+    ).returning(col(Person.external_id), col(Person.id))
 
 
-async def load_assessments(session: AsyncSession, condition: Any, *, workspace: str | None = None) -> list[Loaded]:
-    """The assessments `condition` selects, with their answers and people, in three statements."""
-    query = select(Assessment, Workspace).join(Workspace, col(Workspace.id) == Assessment.workspace_id)
-    if condition is not None:
-        query = query.where(condition)
-    if workspace is not None:
-        query = query.where(Workspace.external_id == workspace)
-    found = (await session.exec(query.order_by(col(Assessment.id)))).all()
+# Everything of an assessment a state is made of, with the workspace's own id.
+_COLUMNS: tuple[Any, ...] = (
+    col(Assessment.id),
+    col(Assessment.workspace_id),
+    col(Assessment.platform),
+    col(Assessment.channel),
+    col(Assessment.thread),
+    col(Assessment.project),
+    col(Assessment.started_by_id),
+    col(Assessment.sponsor_id),
+    col(Assessment.owner_id),
+    col(Assessment.stage),
+    col(Assessment.cursor),
+    col(Assessment.skipped),
+    col(Assessment.pending),
+    col(Assessment.version),
+    col(Assessment.created_at),
+    col(Assessment.finished_at),
+    col(Assessment.snoozed_until),
+    col(Assessment.gaps_since),
+    col(Workspace.external_id).label("workspace"),
+)
+# Their answers with who gave each, and the people the assessments name (started, sponsor, owner), in one statement.
+_DETAILS = union_all(
+    select(
+        col(Answer.id).label("answer_id"),
+        col(Answer.assessment_id),
+        col(Answer.question),
+        col(Answer.value),
+        col(Answer.answered_at),
+        col(Person.id).label("person_id"),
+        col(Person.external_id),
+        col(Person.name),
+    )
+    .join(Person, col(Person.id) == col(Answer.answered_by_id))
+    .where(col(Answer.assessment_id).in_(bindparam("b_assessments", expanding=True))),
+    select(null(), null(), null(), null(), null(), col(Person.id), col(Person.external_id), col(Person.name)).where(
+        col(Person.id).in_(bindparam("b_people", expanding=True))
+    ),
+).order_by("answer_id")
+
+
+def assessments(condition: Any = None) -> Select[Any]:
+    """The query of the assessments `condition` selects (all without one), for `read_assessments`."""
+    query = select(*_COLUMNS).join(Workspace, col(Workspace.id) == col(Assessment.workspace_id)).order_by(col(Assessment.id))
+    return query if condition is None else query.where(condition)
+
+
+async def read_assessments(
+    conn: AsyncConnection, query: Select[Any], params: Mapping[str, Any] | None = None
+) -> tuple[list[Loaded], dict[str, Known]]:
+    """The assessments `query` selects (see `assessments`), and everyone they name by key, in two statements."""
+    found = (await conn.execute(query, params or {})).all()
     if not found:
-        return []
-    ids = [row.id for row, _ in found]
-    answers = (
-        await session.exec(
-            select(Answer, Person).join(Person, col(Person.id) == Answer.answered_by_id).where(col(Answer.assessment_id).in_(ids))
-        )
-    ).all()
-    wanted = {i for row, _ in found for i in (row.started_by_id, row.sponsor_id) if i is not None}
-    people = {p.id: p for p in (await session.exec(select(Person).where(col(Person.id).in_(wanted)))).all() if p.id is not None}
-    by_assessment: dict[int | None, dict[str, AnswerState]] = {i: {} for i in ids}
-    for a, p in answers:
-        by_assessment[a.assessment_id][a.question] = AnswerState(values=a.value, by=person_ref(p), at=a.answered_at)
-    return [_loaded(row, ws, by_assessment[row.id], people) for row, ws in found]
+        return [], {}
+    named = {i for row in found for i in (row.started_by_id, row.sponsor_id, row.owner_id) if i is not None}
+    details = (await conn.execute(_DETAILS, {"b_assessments": [row.id for row in found], "b_people": sorted(named)})).all()
+    people: dict[int, PersonRef] = {}
+    known: dict[str, Known] = {}
+    answers: dict[int, dict[str, AnswerState]] = {row.id: {} for row in found}
+    for d in details:
+        if d.person_id not in people:
+            people[d.person_id] = person_ref(d.external_id, d.name)
+            known[d.external_id] = Known(id=d.person_id, name=d.name)
+        if d.answer_id is not None:
+            answers[d.assessment_id][d.question] = AnswerState(values=d.value, by=people[d.person_id], at=d.answered_at)
+    return [_loaded(row, answers[row.id], people) for row in found], known
 
 
-def person_ref(person: Person) -> PersonRef:
+async def load_assessments(conn: AsyncConnection, condition: Any = None) -> list[Loaded]:
+    """The assessments `condition` selects (all without one), with their answers and people, in two statements."""
+    return (await read_assessments(conn, assessments(condition)))[0]
+
+
+def person_ref(external_id: str, name: str) -> PersonRef:
     """A person row as the conversation knows them (no platform id for people known only by name)."""
-    pid = None if person.external_id.startswith("name:") else person.external_id
-    return PersonRef(name=person.name, id=pid)
+    return PersonRef(name=name, id=None if external_id.startswith("name:") else external_id)
 
 
 def settings_of(ws: Workspace) -> Settings:
@@ -106,22 +187,21 @@ def settings_of(ws: Workspace) -> Settings:
     )
 
 
-def _loaded(row: Assessment, ws: Workspace, answers: dict[str, AnswerState], people: dict[int, Person]) -> Loaded:
-    assert row.id is not None
+def _loaded(row: Any, answers: dict[str, AnswerState], people: dict[int, PersonRef]) -> Loaded:
     state = State(
         project=row.project,
-        started_by=person_ref(people[row.started_by_id]),
+        started_by=people[row.started_by_id],
         started_at=row.created_at,
         stage=Stage(row.stage),
         cursor=row.cursor,
         answers=answers,
         skipped=frozenset(row.skipped),
         pending=Pending(**row.pending) if row.pending else None,
-        sponsor=person_ref(people[row.sponsor_id]) if row.sponsor_id else None,
+        sponsor=people[row.sponsor_id] if row.sponsor_id else None,
         finished_at=row.finished_at,
         snoozed_until=row.snoozed_until,
     )
-    place = Place(platform=row.platform, workspace=ws.external_id, channel=row.channel, thread=row.thread)
+    place = Place(platform=row.platform, workspace=row.workspace, channel=row.channel, thread=row.thread)
     return Loaded(
         id=row.id, state=state, version=row.version, place=place, gaps_since=dict(row.gaps_since or {}), workspace_id=row.workspace_id
     )

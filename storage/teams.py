@@ -23,7 +23,7 @@ class SqlTeamsReferences(SqlRepository):
     ) -> None:
         """Store or refresh a reference (one statement after the workspace is known); it is active again."""
         async with self.session() as session:
-            wid = await workspace_id(session, platform="teams", workspace=tenant, now=now)
+            wid = await workspace_id(await session.connection(), platform="teams", workspace=tenant, now=now)
             insert = self._insert(TeamsConversation).values(
                 workspace_id=wid,
                 conversation_id=conversation_id[:CONVERSATION_LENGTH],

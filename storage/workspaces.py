@@ -28,7 +28,7 @@ class SqlWorkspaces(SqlRepository):
     async def save_settings(self, *, platform: str, workspace: str, settings: Settings, now: datetime) -> None:
         """Store a workspace's settings and move its schedules to match."""
         async with self.session() as session:
-            wid = await workspace_id(session, platform=platform, workspace=workspace, now=now)
+            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
             await session.exec(
                 update(Workspace)
                 .where(col(Workspace.id) == wid)
@@ -80,7 +80,7 @@ class SqlWorkspaces(SqlRepository):
         if not valid_zone(tz):
             return
         async with self.session() as session:
-            wid = await workspace_id(session, platform=platform, workspace=workspace, now=now)
+            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
             insert = self._insert(Person).values(
                 workspace_id=wid, external_id=person.key, name=person.name[:200], tz=tz, tz_checked_at=now, updated_at=now
             )
@@ -102,7 +102,8 @@ class SqlWorkspaces(SqlRepository):
             rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None]] = (await session.exec(query)).all()
             if not rows:
                 return {}
-            loaded = {item.id: item for item in await load_assessments(session, col(Assessment.id).in_([aid for aid, *_ in rows]))}
+            ids = [aid for aid, *_ in rows]
+            loaded = {item.id: item for item in await load_assessments(await session.connection(), col(Assessment.id).in_(ids))}
         out: dict[int, list[Project]] = {}
         for aid, sponsor_id, updated_at, gaps_since, digested_total in rows:
             out.setdefault(sponsor_id, []).append(

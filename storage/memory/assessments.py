@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from conversations.machine import Stage, State
-from conversations.ports import Listing, Loaded, Place
+from conversations.ports import Changed, Listing, Loaded, Place
 from conversations.questions import TOTAL
 from conversations.scoring import score
 from storage.memory.tables import AssessmentRow, ChangeRow, Tables, round_trip
@@ -64,14 +65,26 @@ class MemoryAssessments:
             id=row.id, state=state, version=row.version, place=row.place, gaps_since=dict(row.gaps_since), workspace_id=row.workspace_id
         )
 
-    async def save(self, *, loaded: Loaded, state: State, now: datetime, applying: int | None = None) -> bool:
-        """Write `state` if the stored version is still `loaded.version`; False if someone else wrote first."""
+    async def change(
+        self,
+        *,
+        assessment_id: int,
+        workspace: str | None,
+        apply: Callable[[Loaded], State | None],
+        now: datetime,
+        applying: int | None = None,
+    ) -> Changed | None:
+        """Read, apply and write with nothing awaited in between: the event loop holds the assessment, as a lock would."""
         await round_trip()
         t = self.tables
-        request = t.unapplied(applying)
-        row = t.assessments.get(loaded.id)
-        if row is None or row.version != loaded.version:
-            return False
+        row = t.assessments.get(assessment_id)
+        if row is None or (workspace is not None and row.place.workspace != workspace):
+            return None
+        loaded = self._loaded(row)
+        state = apply(loaded)
+        if state is None:
+            return Changed(loaded=loaded, state=loaded.state, version=loaded.version)
+        request = t.unapplied(applying)  # AlreadyApplied before anything is written
         changed = [k for k in state.answers if loaded.state.answers.get(k) != state.answers[k]]
         people = t.people_ids(row.workspace_id, [*(state.answers[k].by for k in changed), state.sponsor, state.owner])
         for k in changed:
@@ -87,7 +100,7 @@ class MemoryAssessments:
             t.schedule_digest(row.sponsor_id, now)
         if request is not None:
             request.applied_at = now
-        return True
+        return Changed(loaded=loaded, state=state, version=row.version)
 
     async def set_thread(self, *, assessment_id: int, thread: str) -> None:
         """Remember the thread an assessment lives in, once the platform has created it."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.engine.default import CACHE_HIT
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from conversations.ports import Place
@@ -32,11 +33,25 @@ ELSEWHERE = Place(platform="slack", workspace="T2", channel="C9")
 
 
 @dataclass
+class Traffic:
+    """What reached the database inside a block: statements, those SQLAlchemy had to compile, transactions."""
+
+    statements: list[str] = field(default_factory=list)
+    compiled: list[str] = field(default_factory=list)  # not from SQLAlchemy's compiled cache (driver SQL such as BEGIN aside)
+    transactions: int = 0
+
+    @property
+    def writes(self) -> list[str]:
+        return [s for s in self.statements if not s.lstrip().upper().startswith(("SELECT", "PRAGMA", "BEGIN"))]
+
+
+@dataclass
 class Backend:
     name: str
     repos: Repositories
     engine: AsyncEngine | None = None
     url: str | None = None
+    others: list[AsyncEngine] = field(default_factory=list)
 
     @property
     def sql(self) -> bool:
@@ -60,6 +75,39 @@ class Backend:
         finally:
             event.remove(self.engine.sync_engine, "before_cursor_execute", listener)
 
+    @contextmanager
+    def traffic(self) -> Iterator[Traffic]:
+        """Statements and transactions inside the block (none on the fake)."""
+        found = Traffic()
+        if self.engine is None:
+            yield found
+            return
+
+        def executed(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+            found.statements.append(statement)
+            if context is not None and context.compiled is not None and context.cache_hit is not CACHE_HIT:
+                found.compiled.append(statement)
+
+        def began(conn: Any) -> None:
+            found.transactions += 1
+
+        event.listen(self.engine.sync_engine, "before_cursor_execute", executed)
+        event.listen(self.engine.sync_engine, "begin", began)
+        try:
+            yield found
+        finally:
+            event.remove(self.engine.sync_engine, "before_cursor_execute", executed)
+            event.remove(self.engine.sync_engine, "begin", began)
+
+    async def replica(self) -> Repositories:
+        """Another process on the same data, running beside this one: its own engine on SQL; the same tables on the fake."""
+        if self.engine is None:
+            return memory_repositories(tables=self.tables)
+        assert self.url is not None
+        engine = await connect(self.url, migrate=False)
+        self.others.append(engine)
+        return sql_repositories(engine=engine)
+
     async def restart(self) -> Repositories:
         """A new process on the same data: a new engine on SQL; the fake's tables outlive nothing, so it keeps them."""
         if self.engine is not None:
@@ -70,8 +118,8 @@ class Backend:
         return self.repos
 
     async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.dispose()
+        for engine in [*self.others, *([self.engine] if self.engine is not None else [])]:
+            await engine.dispose()
 
     # -- beneath the ports -------------------------------------------------------
 
