@@ -150,7 +150,7 @@ async def _worker(config: Config, *, scheduler: bool) -> int:
     import signal
 
     config.check()
-    app = await bootstrap(config)
+    app = await bootstrap(config, poll=0.25)  # everything it works on comes through the inbox's poll
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -52,6 +52,7 @@ class Workers:
         self.held: dict[int, Claimed] = {}  # leased to this process: waiting for a slot or being worked on
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
+        self._backlog = False  # the last poll took all it could: more may be waiting
 
     @property
     def running(self) -> bool:
@@ -121,6 +122,8 @@ class Workers:
             log.exception("could not record the end of request %s", item.key)
         finally:
             self.held.pop(item.id, None)
+            if self._backlog:  # a slot is free and the last poll left requests waiting: claim more now
+                self._wake.set()
 
     async def _failed(self, item: Claimed, error: Exception) -> None:
         log.error("request %s failed (attempt %d): %s", item.key, item.attempts, error, exc_info=error)
@@ -133,14 +136,16 @@ class Workers:
     async def _poll(self) -> None:
         """Claim requests nobody holds: those of a worker that died, or that waited for a free slot."""
         while True:
+            self._wake.clear()
             try:
                 free = self.slots - len(self.held)
                 if free > 0:
-                    for item in await self.inbox.claim(owner=self.owner, now=self.clock(), limit=free, lease=self.lease):
+                    claimed = await self.inbox.claim(owner=self.owner, now=self.clock(), limit=free, lease=self.lease)
+                    self._backlog = len(claimed) == free
+                    for item in claimed:
                         self.hand(item)
             except Exception:
                 log.exception("claiming inbox requests failed; trying again")
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll)
             except TimeoutError:

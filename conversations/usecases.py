@@ -11,6 +11,7 @@ from conversations import commands as cmd
 from conversations import events, views
 from conversations.answers import parse_answer, partial_errors
 from conversations.digest import digest
+from conversations.machine import State, step
 from conversations.messages import Action, Reply, Verb
 from conversations.people import Person
 from conversations.ports import Assessments, Listing, Place, Workspaces
@@ -97,13 +98,25 @@ class Preflight:
         if started.replayed:  # done before a crash; its card may not have been posted
             found = await self.assessments.latest_in_channel(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
             loaded = await self.assessments.load(assessment_id=found) if found else None
-            if loaded is None or loaded.place.thread:
+            if loaded is None:
                 return Shown()
-            return Shown(assessment_id=loaded.id, place=place, card=Card(loaded.id, loaded.state, loaded.version), new=True)
+            card = Card(loaded.id, loaded.state, loaded.version)
+            if loaded.place.thread:
+                return Shown(assessment_id=loaded.id, place=loaded.place, card=card, thread=self._resumed(loaded.state, actor))
+            return Shown(assessment_id=loaded.id, place=place, card=card, new=True, thread=self._resumed(loaded.state, actor))
         if started.id is None or started.state is None:
             return _private(*started.replies)
         card = Card(started.id, started.state, 1)
         return Shown(assessment_id=started.id, place=place, thread=started.replies, card=card, new=True)
+
+    def _resumed(self, state: State, actor: Actor) -> tuple[Reply, ...]:
+        """Where a check stands, as Continue would say it."""
+        return step(state, events.Resume(by=actor.person), self.clock()).replies
+
+    async def card(self, *, assessment_id: int) -> Card | None:
+        """The check's card as stored now."""
+        loaded = await self.assessments.load(assessment_id=assessment_id)
+        return Card(loaded.id, loaded.state, loaded.version) if loaded is not None else None
 
     async def card_posted(self, *, assessment_id: int, thread: str) -> None:
         """The platform made the check's card: its replies go in that thread from now on."""
@@ -152,8 +165,8 @@ class Preflight:
         except NotFound:
             return _private(error(NOT_FOUND))
         card = Card(assessment_id, outcome.state, outcome.version) if outcome.changed or outcome.replayed else None
-        if outcome.replayed:
-            return Shown(assessment_id=assessment_id, place=outcome.place, card=card)
+        if outcome.replayed:  # worked on again after a crash: what it said may not have been shown, so say where things stand
+            return Shown(assessment_id=assessment_id, place=outcome.place, card=card, thread=self._resumed(outcome.state, actor))
         return arrange(outcome.replies, assessment_id=assessment_id, place=outcome.place, card=card, from_message=from_message)
 
     async def act(self, actor: Actor, *, assessment_id: int, action: Action, from_message: bool = True) -> Shown:

@@ -39,14 +39,16 @@ def private_text(replies: tuple[Reply, ...]) -> str:
 
 
 class Cards:
-    """Card updates, one assessment at a time, never older than the card on screen.
+    """Card updates, never older than the card on screen.
 
-    Two turns that finish close together could otherwise post their cards out of order,
-    leaving the older one on screen; each update carries its stored version, and one
-    older than the last shown is dropped.
+    Two turns that finish close together, in this process or in two replicas, could post their
+    cards out of order and leave the older one on screen: each update carries its stored version,
+    one older than the last shown here is dropped, and after each update the stored version is
+    read again, so a newer one saved meanwhile (anywhere) is drawn too.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, latest: Callable[[int], Awaitable[Card | None]]) -> None:
+        self.latest = latest
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shown: dict[int, int] = {}
 
@@ -55,17 +57,18 @@ class Cards:
         if lock is None:
             lock = self._locks[card.assessment_id] = asyncio.Lock()
         async with lock:
-            if card.version < self._shown.get(card.assessment_id, 0):
-                return
-            if len(self._shown) > 10_000:  # a bound on what one process remembers
-                self._shown.clear()
-            self._shown[card.assessment_id] = card.version
-            await client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=blocks.card_text(card.state),
-                blocks=blocks.card_blocks(card.state, assessment_id=card.assessment_id),
-            )
+            for _ in range(3):  # bounded: each round draws a newer version than the one before
+                if card.version < self._shown.get(card.assessment_id, 0):
+                    return
+                if len(self._shown) > 10_000:  # a bound on what one process remembers
+                    self._shown.clear()
+                self._shown[card.assessment_id] = card.version
+                blocks_ = blocks.card_blocks(card.state, assessment_id=card.assessment_id)
+                await client.chat_update(channel=channel, ts=ts, text=blocks.card_text(card.state), blocks=blocks_)
+                newer = await self.latest(card.assessment_id)
+                if newer is None or newer.version <= card.version:
+                    return
+                card = newer
 
 
 @dataclass

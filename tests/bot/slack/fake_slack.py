@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ class FakeSlack:
         self.installed_team = "T1"
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers by user id
         self.delays: dict[str, float] = {}  # seconds to wait before answering a method
+        # Seconds to wait before answering one call, chosen by its method and parameters (it is recorded at once).
+        self.hold: Callable[[str, dict[str, Any]], float] | None = None
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
 
@@ -124,6 +127,8 @@ class FakeSlack:
         self._record(method, params)
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
+        if self.hold is not None and (held := self.hold(method, params)):
+            await asyncio.sleep(held)
         queued = self.failures.get(method)
         if queued:
             failure = queued.pop(0)
