@@ -97,7 +97,7 @@ async def bootstrap(
 
         installs = installations(config, engine=engine)
         app.slack_clients = Clients(config=config, installations=installs, session=http)
-        receive = Receive(preflight=preflight, inbox=repos.inbox, workers=workers, clock=wall_clock)
+        receive = Receive(preflight=preflight, workers=workers)
         app.slack = build(config, receive=receive, installs=installs, engine=engine)
         workers.handlers["slack"] = SlackWork(
             preflight=preflight, clients=app.slack_clients, forget_installation=app.slack_clients.forget, session=http
@@ -106,9 +106,7 @@ async def bootstrap(
     if config.teams_configured:
         from bot.teams.app import build as build_teams
 
-        app.teams = build_teams(
-            config, preflight=preflight, references=repos.teams, inbox=repos.inbox, workers=workers, clock=clock, wall_clock=wall_clock
-        )
+        app.teams = build_teams(config, preflight=preflight, references=repos.teams, workers=workers, clock=clock)
         workers.handlers["teams"] = app.teams.work
         senders["teams"] = app.teams.sender(clock=clock)
     app.scheduler.senders.update(senders)

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from conversations.ports import Claimed, Inbox
+from conversations.ports import Claimed, Inbox, Incoming
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Claimed], Awaitable[None]]
@@ -61,6 +61,17 @@ class Workers:
     def has_room(self) -> bool:
         """Whether a request stored now can be taken on at once (else it waits in the inbox for a poll)."""
         return self.running and self.queue.qsize() < self.backlog
+
+    async def accept(self, item: Incoming) -> None:
+        """Store a request before it is acknowledged; with a free place here, lease it to this process and start on it.
+
+        A retry of a stored request (same key) is recognised and stored nothing; if the inbox cannot be
+        reached this raises, and the platform must be told to deliver the request again.
+        """
+        owner = self.owner if self.has_room() else None
+        claimed = await self.inbox.put(item=item, now=self.clock(), owner=owner, lease=self.lease)
+        if claimed is not None and owner is not None:
+            self.hand(claimed)
 
     def hand(self, item: Claimed) -> None:
         """A request leased to this process: work on it as soon as a slot is free (its lease is kept meanwhile)."""

@@ -97,6 +97,10 @@ class Assessments(Protocol):
 
     async def load_all(self) -> list[Loaded]: ...
 
+    async def version(self, *, assessment_id: int) -> int | None:
+        """The stored version alone (one small read): has the assessment changed since a version was drawn?"""
+        ...
+
     async def change(
         self,
         *,

@@ -113,8 +113,11 @@ class Preflight:
         """Where a check stands, as Continue would say it."""
         return step(state, events.Resume(by=actor.person), self.clock()).replies
 
-    async def card(self, *, assessment_id: int) -> Card | None:
-        """The check's card as stored now."""
+    async def newer_card(self, *, assessment_id: int, than: int) -> Card | None:
+        """The check's card as stored now, if it changed since version `than` was drawn (one small read when not)."""
+        version = await self.assessments.version(assessment_id=assessment_id)
+        if version is None or version <= than:
+            return None
         loaded = await self.assessments.load(assessment_id=assessment_id)
         return Card(loaded.id, loaded.state, loaded.version) if loaded is not None else None
 

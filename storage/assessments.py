@@ -28,6 +28,7 @@ _ONE = assessments(col(Assessment.id) == bindparam("b_id"))
 _ONE_IN_WORKSPACE = _ONE.where(col(Workspace.external_id) == bindparam("b_workspace"))
 _LOCKED = _ONE.with_for_update(of=Assessment)  # FOR UPDATE OF assessment on PostgreSQL; nothing on SQLite
 _LOCKED_IN_WORKSPACE = _ONE_IN_WORKSPACE.with_for_update(of=Assessment)
+_VERSION = select(col(Assessment.version)).where(col(Assessment.id) == bindparam("b_id"))
 _BUMP = update(Assessment).where(col(Assessment.id) == bindparam("b_id"), col(Assessment.version) == bindparam("b_version"))
 _RECORD = insert(AnswerChange)
 _SCHEDULE_DIGEST = (  # a new sponsor: the digest pass picks them up, checks their zone and sets their first slot
@@ -79,6 +80,10 @@ class SqlAssessments(SqlRepository):
         async with self.engine.connect() as conn:
             found, _ = await read_assessments(conn, query, {"b_id": assessment_id, "b_workspace": workspace})
         return found[0] if found else None
+
+    async def version(self, *, assessment_id: int) -> int | None:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(_VERSION, {"b_id": assessment_id})).scalar_one_or_none()
 
     async def load_all(self) -> list[Loaded]:
         """Every assessment with its answers (for export), in two statements."""

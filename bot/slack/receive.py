@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import BoltResponse
@@ -23,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.slack import blocks, forms, payloads
 from bot.slack.show import private_text
 from bot.workers import Workers
-from conversations.ports import Inbox, Incoming
+from conversations.ports import Incoming
 from conversations.prompts import UNAVAILABLE as UNAVAILABLE_TEXT
 from conversations.usecases import Preflight
 
@@ -47,11 +45,9 @@ async def is_admin(client: AsyncWebClient, user_id: str) -> bool:
 
 
 class Receive:
-    def __init__(self, *, preflight: Preflight, inbox: Inbox, workers: Workers, clock: Callable[[], datetime]) -> None:
+    def __init__(self, *, preflight: Preflight, workers: Workers) -> None:
         self.preflight = preflight
-        self.inbox = inbox
         self.workers = workers
-        self.clock = clock  # the wall clock, for leases
 
     async def store(self, route: str, body: dict[str, Any], context: Any) -> None:
         item = Incoming(
@@ -60,13 +56,10 @@ class Receive:
             workspace=payloads.team_of(body) or (context.team_id or ""),
             payload={"route": route, "body": body, "enterprise": context.enterprise_id, "team": context.team_id},
         )
-        owner = self.workers.owner if self.workers.has_room() else None
         try:
-            claimed = await self.inbox.put(item=item, now=self.clock(), owner=owner, lease=self.workers.lease)
+            await self.workers.accept(item)
         except UNAVAILABLE as e:
             raise StoreFailed(str(e)) from e
-        if claimed is not None and owner is not None:
-            self.workers.hand(claimed)
 
     async def command(self, ack: AsyncAck, body: dict, context: Any) -> None:
         text, mentioned = payloads.mentions(str(body.get("text") or ""))

@@ -47,8 +47,8 @@ class Cards:
     read again, so a newer one saved meanwhile (anywhere) is drawn too.
     """
 
-    def __init__(self, *, latest: Callable[[int], Awaitable[Card | None]]) -> None:
-        self.latest = latest
+    def __init__(self, *, newer: Callable[..., Awaitable[Card | None]]) -> None:
+        self.newer = newer
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._shown: dict[int, int] = {}
 
@@ -65,8 +65,8 @@ class Cards:
                 self._shown[card.assessment_id] = card.version
                 blocks_ = blocks.card_blocks(card.state, assessment_id=card.assessment_id)
                 await client.chat_update(channel=channel, ts=ts, text=blocks.card_text(card.state), blocks=blocks_)
-                newer = await self.latest(card.assessment_id)
-                if newer is None or newer.version <= card.version:
+                newer = await self.newer(assessment_id=card.assessment_id, than=card.version)
+                if newer is None:
                     return
                 card = newer
 

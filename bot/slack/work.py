@@ -30,7 +30,7 @@ class SlackWork:
         self.clients = clients
         self.forget_installation = forget_installation
         self.session = session
-        self.cards = Cards(latest=lambda assessment_id: preflight.card(assessment_id=assessment_id))
+        self.cards = Cards(newer=preflight.newer_card)
 
     async def __call__(self, item: Claimed) -> None:
         payload = item.payload

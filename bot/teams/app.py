@@ -27,7 +27,7 @@ from bot.config import Config
 from bot.teams.bot import REQUEST, TeamsBot, tenant_of
 from bot.teams.sender import TeamsSender
 from bot.workers import Workers
-from conversations.ports import Claimed, Inbox, Incoming, TeamsReferences
+from conversations.ports import Claimed, Incoming, TeamsReferences
 from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,7 @@ class Teams:
     auth: ConfigurationBotFrameworkAuthentication
     bot: TeamsBot
     references: TeamsReferences
-    inbox: Inbox
     workers: Workers
-    clock: Callable[[], datetime]  # the wall clock, for leases
     app_id: str
     anonymous: bool
     configured: bool
@@ -136,19 +134,11 @@ class Teams:
             "audience": result.audience,
             "caller_id": result.caller_id,
         }
-        owner = self.workers.owner if self.workers.has_room() else None
         try:
-            claimed = await self.inbox.put(
-                item=Incoming(key=key[:200], platform=PLATFORM, workspace=tenant, payload=payload),
-                now=self.clock(),
-                owner=owner,
-                lease=self.workers.lease,
-            )
+            await self.workers.accept(Incoming(key=key[:200], platform=PLATFORM, workspace=tenant, payload=payload))
         except Exception as e:  # the database is unreachable: Bot Framework retries a 5xx
             log.warning("activity not stored (%s): refused for a retry", e)
             return _refused(503, "unavailable, retry later")
-        if claimed is not None and owner is not None:
-            self.workers.hand(claimed)
         return web.Response(status=200)
 
     async def authenticate(self, activity: Activity, header: str | None) -> AuthenticateRequestResult:
@@ -181,16 +171,7 @@ class Teams:
         await self.adapter.process_activity(result, activity, logic)
 
 
-def build(
-    config: Config,
-    *,
-    preflight: Preflight,
-    references: TeamsReferences,
-    inbox: Inbox,
-    workers: Workers,
-    clock: Callable[[], datetime],
-    wall_clock: Callable[[], datetime],
-) -> Teams:
+def build(config: Config, *, preflight: Preflight, references: TeamsReferences, workers: Workers, clock: Callable[[], datetime]) -> Teams:
     anonymous = config.teams_allow_anonymous and not config.microsoft_app_id
     auth = ConfigurationBotFrameworkAuthentication(SdkSettings(config))
     adapter = CloudAdapter(auth)
@@ -208,9 +189,7 @@ def build(
         auth=auth,
         bot=TeamsBot(preflight=preflight, references=references, clock=clock),
         references=references,
-        inbox=inbox,
         workers=workers,
-        clock=wall_clock,
         app_id=config.microsoft_app_id or "",
         anonymous=anonymous,
         configured=bool(config.microsoft_app_id) or anonymous,

@@ -55,6 +55,11 @@ class MemoryAssessments:
             return None
         return self._loaded(row)
 
+    async def version(self, *, assessment_id: int) -> int | None:
+        await round_trip()
+        row = self.tables.assessments.get(assessment_id)
+        return row.version if row is not None else None
+
     async def load_all(self) -> list[Loaded]:
         """Every assessment with its answers, oldest first."""
         return [self._loaded(r) for _, r in sorted(self.tables.assessments.items())]

@@ -423,3 +423,12 @@ async def test_concurrent_changes_from_two_processes_apply_once_each_in_order(tu
     )
     loaded = await repos.assessments.load(assessment_id=assessment_id)
     assert_applied_in_order(await repos.assessments.history(assessment_id=assessment_id), loaded, 20)
+
+
+async def test_the_stored_version_alone_follows_every_change(turns, repos, now, ana):
+    assessment_id = await started(turns, now, ana)
+    assert await repos.assessments.version(assessment_id=assessment_id) == 1
+    await say(turns, assessment_id, LINES[0], now, ana)
+    await say(turns, assessment_id, "status", now, ana)  # changes nothing
+    assert await repos.assessments.version(assessment_id=assessment_id) == 2
+    assert await repos.assessments.version(assessment_id=assessment_id + 100) is None
