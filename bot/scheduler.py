@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from conversations.digest import digest
 from conversations.people import Person
-from conversations.ports import Deliveries, Inbox, Outgoing, Workspaces
+from conversations.ports import DELIVERY_LEASE, Deliveries, Inbox, Outgoing, Workspaces
 from conversations.ports import DeliveryOutcome as Outcome
 from conversations.reminders import Planned, Sender, Sent, Target, plan
 from conversations.schedule import Due, Kind, digest_period, next_digest
@@ -23,6 +24,7 @@ from conversations.schedule import Due, Kind, digest_period, next_digest
 log = logging.getLogger(__name__)
 BATCH = 500
 SEND_BATCH = 20
+KEEP_EVERY = 30.0  # seconds between two extensions of a batch's lease (which is minutes)
 MAX_ATTEMPTS = 5
 TZ_REFRESH = timedelta(days=7)
 
@@ -132,14 +134,31 @@ class Scheduler:
         """Send what is queued and due, recording each send as it happens: a pass that dies re-sends at most the one in
         flight. Transient failures are retried later (after what the platform asked, at least), permanent ones given up."""
         report = report or Report()
+        began = time.monotonic()
         while True:
-            # A small batch at a time, so the batch's lease covers it however slow the platform answers.
             batch = await self.reminders.claim_outbox(now=now, limit=SEND_BATCH)
-            for item in batch:
-                outcome = await self._send(item, now=now, report=report)
-                await self.reminders.finish(outcomes=[outcome], now=now)
+            waiting = {item.id for item in batch}
+            keeper = asyncio.create_task(self._keep(waiting, now=now, began=began))
+            try:
+                for item in batch:
+                    outcome = await self._send(item, now=now, report=report)
+                    await self.reminders.finish(outcomes=[outcome], now=now)
+                    waiting.discard(item.id)
+            finally:
+                keeper.cancel()
             if len(batch) < SEND_BATCH:
                 return report
+
+    async def _keep(self, waiting: set[int], *, now: datetime, began: float) -> None:
+        """While a batch is being sent, however slowly, its unsent deliveries stay claimed: no other pass, replica or
+        cron run takes them over. The lease moves on with the time this pass has been running."""
+        while True:
+            await asyncio.sleep(KEEP_EVERY)
+            until = now + timedelta(seconds=time.monotonic() - began) + DELIVERY_LEASE
+            try:
+                await self.reminders.keep(ids=sorted(waiting), until=until)
+            except Exception:
+                log.exception("keeping the claim on %d deliveries failed", len(waiting))
 
     async def _send(self, item: Outgoing, *, now: datetime, report: Report) -> Outcome:
         sender = self.senders.get(item.platform)

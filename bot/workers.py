@@ -137,11 +137,15 @@ class Workers:
                 self._wake.set()
 
     async def _failed(self, item: Claimed, error: Exception) -> None:
-        log.error("request %s failed (attempt %d): %s", item.key, item.attempts, error, exc_info=error)
+        if hasattr(error, "retry_after"):
+            log.info("request %s: %s", item.key, error)
+        else:
+            log.error("request %s failed (attempt %d): %s", item.key, item.attempts, error, exc_info=error)
         if item.attempts >= MAX_ATTEMPTS:
             await self.inbox.done(id=item.id, owner=self.owner, now=self.clock(), error=f"gave up: {type(error).__name__}: {error}"[:300])
             return
-        retry = self.clock() + timedelta(seconds=min(300, 2**item.attempts))
+        asked = getattr(error, "retry_after", None)  # the platform said when: a Retry-After
+        retry = self.clock() + timedelta(seconds=min(300, asked if isinstance(asked, (int, float)) else 2**item.attempts))
         await self.inbox.extend(id=item.id, owner=self.owner, until=retry)  # claimable again after the back-off
 
     async def _poll(self) -> None:

@@ -115,8 +115,8 @@ class Assessments(Protocol):
         The assessment is held from the read to the write, so changes to it queue and each sees the one
         before (no conflict to retry). None when it does not exist, or with `workspace`, when it belongs
         to any other workspace (then `apply` is not called). `apply` is pure and quick: it gets what was
-        read and returns the new state, or None when there is nothing to write (then nothing is, and
-        the request is not marked). A new state is written with its answers, their history, the
+        read and returns the new state, or None when there is nothing to write (then nothing of the
+        assessment is, but the request is still marked, so a redelivery is known as one). A new state is written with its answers, their history, the
         scheduler's columns and a new sponsor's digest, and the version goes up by one. With
         `applying`, the inbox request of that id is marked applied in the same transaction;
         AlreadyApplied (and nothing written) when it was applied before. An exception from `apply`
@@ -272,6 +272,10 @@ class Deliveries(Protocol):
 
     async def claim_outbox(self, *, now: datetime, limit: int) -> list[Outgoing]:
         """Deliveries due now (new, to retry, or abandoned by a crashed sender), oldest first, leased."""
+        ...
+
+    async def keep(self, *, ids: Sequence[int], until: datetime) -> None:
+        """A live pass keeps its claim: the deliveries still being sent stay out of other passes' reach until `until`."""
         ...
 
     async def finish(self, *, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:

@@ -103,7 +103,11 @@ class Preflight:
             card = Card(loaded.id, loaded.state, loaded.version)
             if loaded.place.thread:
                 return Shown(assessment_id=loaded.id, place=loaded.place, card=card, thread=self._resumed(loaded.state, actor))
-            return Shown(assessment_id=loaded.id, place=place, card=card, new=True, thread=self._resumed(loaded.state, actor))
+            # Its card was never posted: nobody has seen it yet, so it begins as a new check would.
+            begun = step(
+                None, events.Start(project=loaded.state.project, by=loaded.state.started_by, sponsor=loaded.state.sponsor), self.clock()
+            )
+            return Shown(assessment_id=loaded.id, place=place, card=card, new=True, thread=begun.replies)
         if started.id is None or started.state is None:
             return _private(*started.replies)
         card = Card(started.id, started.state, 1)

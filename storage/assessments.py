@@ -110,9 +110,10 @@ class SqlAssessments(SqlRepository):
                 return None
             loaded = found[0]
             state = apply(loaded)
+            # The request is marked even when it changes nothing, so that a redelivery is always known as one.
+            await _apply(conn, applying=applying, now=now)
             if state is None:
                 return Changed(loaded=loaded, state=loaded.state, version=loaded.version)
-            await _apply(conn, applying=applying, now=now)
             await self._write(conn, loaded=loaded, state=state, known=known, now=now)
         return Changed(loaded=loaded, state=state, version=loaded.version + 1)
 

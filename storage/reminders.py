@@ -152,6 +152,14 @@ class ReminderStore:
             for r in sorted(rows, key=lambda r: r.id)
         ]
 
+    async def keep(self, *, ids: Sequence[int], until: datetime) -> None:
+        if not ids:
+            return
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(Reminder).where(col(Reminder.id).in_(list(ids)), col(Reminder.status) == "sending").values(next_attempt_at=until)
+            )
+
     async def finish(self, *, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
         """Record how each send went; one more attempt each."""
         if not outcomes:

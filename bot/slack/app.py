@@ -11,7 +11,6 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -29,7 +28,10 @@ BOT_SCOPES = ["commands", "chat:write", "users:read"]
 
 
 def web_client(config: Config, *, token: str | None = None, session: Any = None) -> AsyncWebClient:
-    """A Web API client on SLACK_API_URL that waits out 429s (Retry-After) and retries 5xx."""
+    """A Web API client on SLACK_API_URL that retries a dropped connection and 5xx once or twice.
+
+    A 429 is not waited out here, in a worker's slot: a request or reminder that Slack slows down is
+    tried again after its Retry-After, while other work goes on."""
     base_url = config.slack_api_url or DEFAULT_API_URL
     if not base_url.endswith("/"):
         base_url += "/"
@@ -40,7 +42,6 @@ def web_client(config: Config, *, token: str | None = None, session: Any = None)
         session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )

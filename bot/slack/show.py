@@ -24,6 +24,14 @@ log = logging.getLogger(__name__)
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
+class RetryLater(Exception):
+    """Slack asked to wait: the request is worked on again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"Slack asked to wait {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
 def explain(error: SlackApiError, *, starting: bool = False) -> str:
     """A Web API error in words a person can act on."""
     code = str(error.response.get("error") or "") if error.response is not None else ""
@@ -90,6 +98,8 @@ class Show:
         try:
             await self._draw(shown)
         except SlackApiError as e:
+            if e.response is not None and e.response.status_code == 429:  # tried again later, without holding a worker
+                raise RetryLater(float(e.response.headers.get("Retry-After") or 1)) from e
             log.warning("Slack refused a message: %s", e.response.get("error") if e.response is not None else e)
             await self.notify(explain(e))
         except NETWORK_ERRORS as e:
@@ -125,6 +135,8 @@ class Show:
                 channel=channel, text=blocks.card_text(card.state), blocks=blocks.card_blocks(card.state, assessment_id=card.assessment_id)
             )
         except SlackApiError as e:
+            if e.response is not None and e.response.status_code == 429:  # not a refusal: posted when Slack allows
+                raise
             if self.start_refused is not None:
                 await self.start_refused(card.assessment_id)  # nothing was answered yet
             await self.notify(explain(e, starting=True))

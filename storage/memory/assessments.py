@@ -87,9 +87,11 @@ class MemoryAssessments:
             return None
         loaded = self._loaded(row)
         state = apply(loaded)
-        if state is None:
-            return Changed(loaded=loaded, state=loaded.state, version=loaded.version)
         request = t.unapplied(applying)  # AlreadyApplied before anything is written
+        if state is None:  # marked all the same, so that a redelivery is always known as one
+            if request is not None:
+                request.applied_at = now
+            return Changed(loaded=loaded, state=loaded.state, version=loaded.version)
         changed = [k for k in state.answers if loaded.state.answers.get(k) != state.answers[k]]
         people = t.people_ids(row.workspace_id, [*(state.answers[k].by for k in changed), state.sponsor, state.owner])
         for k in changed:

@@ -92,6 +92,13 @@ class MemoryDeliveries:
             for d in due[:limit]
         ]
 
+    async def keep(self, *, ids: Sequence[int], until: datetime) -> None:
+        await round_trip()
+        for i in ids:
+            d = self.tables.deliveries.get(i)
+            if d is not None and d.status == "sending":
+                d.next_attempt_at = until
+
     async def finish(self, *, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
         """Record how each send went; one more attempt each."""
         for o in outcomes:

@@ -196,14 +196,16 @@ async def test_a_turn_is_one_transaction_of_a_few_statements_each_compiled_once(
     assert traffic.compiled == []
 
 
-async def test_a_turn_that_changes_nothing_writes_nothing(turns, backend, now, ana):
+async def test_a_turn_that_changes_nothing_writes_only_that_its_request_was_applied(turns, backend, now, ana):
     assessment_id = await started(turns, now, ana)
     request_id = await request(backend.repos, now)
     with backend.traffic() as traffic:
         outcome = await turns.run(assessment_id=assessment_id, event=events.Status(by=ana), now=now, applying=request_id)
     assert not outcome.changed and outcome.replies and outcome.version == 1
-    assert traffic.writes == [] and traffic.transactions <= 1
-    assert (await backend.repos.inbox.get(id=request_id)).applied_at is None
+    assert len(traffic.writes) <= 1 and traffic.transactions <= 1  # the request's mark, nothing of the assessment
+    assert (await backend.repos.inbox.get(id=request_id)).applied_at is not None
+    again = await turns.run(assessment_id=assessment_id, event=events.Status(by=ana), now=now, applying=request_id)
+    assert again.replayed  # a redelivery is known as one even when the first delivery changed nothing
 
 
 async def test_new_people_and_new_names_are_stored_with_the_change(turns, repos, backend, now, ana, bo):
@@ -344,7 +346,7 @@ async def test_a_change_with_nothing_to_write_writes_nothing(turns, repos, now, 
     )
     assert not unchanged.changed and unchanged.version == 1 and unchanged.state == unchanged.loaded.state
     assert (await repos.assessments.load(assessment_id=assessment_id)).version == 1
-    assert (await repos.inbox.get(id=request_id)).applied_at is None  # left to the change that writes
+    assert (await repos.inbox.get(id=request_id)).applied_at is not None  # so that a redelivery is known as one
 
 
 async def test_a_failing_change_writes_nothing_and_leaves_its_request_to_apply(turns, repos, backend, now, ana):

@@ -167,3 +167,17 @@ async def test_passes_at_the_same_moment_never_take_the_same_work(turns, repos, 
         sent += [o.id for found in outboxes for o in found]
     assert len(looked) == len(set(looked)) and set(looked) == ids
     assert len(sent) == len(set(sent)) == 60
+
+
+async def test_a_live_pass_keeps_its_claim_on_what_it_has_not_sent_yet(turns, repos, now):
+    aid = await started(turns, now)
+    wid = (await repos.assessments.load(assessment_id=aid)).workspace_id
+    keys = ("gap:a", "gap:b", "gap:c")
+    await repos.deliveries.record(planned=[planned(k, workspace_id=wid, assessment_id=aid) for k in keys], rescheduled=[], now=now)
+    sent, *unsent = await repos.deliveries.claim_outbox(now=now, limit=10)
+    await repos.deliveries.finish(outcomes=[DeliveryOutcome(sent.id, "sent")], now=now)
+    later = now + DELIVERY_LEASE + timedelta(minutes=1)
+    await repos.deliveries.keep(ids=[sent.id, *(u.id for u in unsent)], until=later + DELIVERY_LEASE)
+    assert await repos.deliveries.claim_outbox(now=later, limit=10) == []  # still held by the live pass
+    taken = await repos.deliveries.claim_outbox(now=later + DELIVERY_LEASE, limit=10)  # the pass died: its lease ran out
+    assert sorted(t.key for t in taken) == ["gap:b", "gap:c"]  # what was sent stays sent

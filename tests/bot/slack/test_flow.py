@@ -249,3 +249,28 @@ async def test_app_home_lists_my_assessments(slack):
     await slack.click({"ts": "1", "channel": "D1", "blocks": home["blocks"]}, "Continue")
     await slack.api.wait_for("chat.postMessage", 8)
     assert "Resuming Churn model" in text_of(slack.messages()[-2])
+
+
+async def test_slack_slowing_one_channel_down_holds_no_one_else_up(slack):
+    """Slack answers one update with 429 and Retry-After: that request waits its turn in the inbox,
+    not in a worker; the answer it carried is stored, and other channels' answers show at once."""
+    import time
+
+    await slack.command("start Churn model", channel="C1")
+    await slack.command("start Fraud model", channel="C2")
+    await slack.api.wait_for("chat.postMessage", 6)
+    q1 = next(m for m in slack.messages() if m["channel"] == "C1" and "Question 1 of 8" in text_of(m))
+    q2 = next(m for m in slack.messages() if m["channel"] == "C2" and "Question 1 of 8" in text_of(m))
+    slack.api.fail("chat.update", "ratelimited", status=429, headers={"Retry-After": "2"})
+    await slack.click(q1, "Legacy systems")
+    await slack.api.wait_for("chat.update", 1)  # refused with 429
+    began = time.monotonic()
+    await slack.click(q2, "Legacy systems")
+    updates = await slack.api.wait_for("chat.update", 2)
+    assert updates[-1]["channel"] == "C2" and time.monotonic() - began < 1.5
+    stored = await slack.core.repos.assessments.load(assessment_id=1)
+    assert stored.state.answers["data"].values["choice"] == "legacy"  # saved before Slack said to wait
+    await slack.core.workers.drain()  # after the Retry-After, C1's request is worked on again
+    c1_updates = [u for u in slack.api.of("chat.update") if u["channel"] == "C1"]
+    assert len(c1_updates) >= 2 and "1 of 8 answered" in text_of(slack.messages()[0])  # the card caught up
+    assert "Question 2 of 8" in text_of(slack.messages()[-1])  # and the thread says where the check stands

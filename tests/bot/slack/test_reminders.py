@@ -226,3 +226,32 @@ async def test_a_pass_killed_mid_way_sends_nothing_twice_and_loses_nothing(slack
     channels = reminded_channels(slack)
     assert set(channels) == {f"C{n:03d}" for n in range(30)}  # none lost
     assert len(channels) <= 31  # at most the one send in flight at the kill is repeated
+
+
+async def test_a_slow_pass_keeps_its_claim_while_another_pass_runs(slack, monkeypatch):
+    """Slack takes its time; another pass (a cron run, another replica) starts after the first's lease
+    would have run out: each channel still gets exactly one reminder."""
+    import asyncio
+
+    import bot.scheduler
+    import storage.reminders
+    from bot.scheduler import Scheduler
+
+    lease = timedelta(seconds=1)
+    monkeypatch.setattr(storage.reminders, "LEASE", lease)
+    monkeypatch.setattr(bot.scheduler, "DELIVERY_LEASE", lease)
+    monkeypatch.setattr(bot.scheduler, "KEEP_EVERY", 0.2)
+    await many_missing_an_owner(slack, 12)
+    slack.api.delays["chat.postMessage"] = 0.3  # twelve reminders take over three seconds
+    repos = slack.core.repos
+    passes = [
+        Scheduler(deliveries=repos.deliveries, workspaces=repos.workspaces, inbox=repos.inbox, senders=slack.core.scheduler.senders)
+        for _ in range(2)
+    ]
+    began = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    first = asyncio.create_task(passes[0].nudge_pass(now=began))
+    await asyncio.sleep(2)  # past the first pass's original lease, while it is still sending
+    await passes[1].nudge_pass(now=began + timedelta(seconds=2))
+    await first
+    channels = reminded_channels(slack)
+    assert sorted(channels) == [f"C{n:03d}" for n in range(12)]  # each exactly once
