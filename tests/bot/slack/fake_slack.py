@@ -61,13 +61,6 @@ class FakeSlack:
                 pass
         return self.of(method)
 
-    async def settle(self, quiet: float = 0.3) -> None:
-        """Wait until no call has arrived for `quiet` seconds (work after the ack has finished)."""
-        seen = -1
-        while seen != len(self.calls):
-            seen = len(self.calls)
-            await asyncio.sleep(quiet)
-
     # -- server ----------------------------------------------------------------
 
     async def start(self, port: int = 0) -> str:
