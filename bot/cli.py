@@ -15,6 +15,7 @@ from bot.bootstrap import bootstrap
 from bot.config import CONNECT_HINT, Config, ConfigError
 from bot.console import Console
 from storage import DatabaseError
+from storage.engine import upgrade_database
 
 
 class Failure(Exception):
@@ -54,7 +55,11 @@ def parser() -> argparse.ArgumentParser:
     package.add_argument("--url", help="the public https address of this server, for the package's links")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="action")
-    db_sub.add_parser("upgrade", help="apply database migrations")
+    db_sub.add_parser(
+        "upgrade",
+        help="apply database migrations, each atomically (safe to run again after an interruption); the other commands "
+        "migrate only a brand-new database and refuse one that is not at the latest schema",
+    )
     return p
 
 
@@ -182,9 +187,8 @@ async def _export(config: Config, *, fmt: str, output: Path | None) -> int:
 
 
 async def _db_upgrade(config: Config) -> int:
-    app = await bootstrap(config)
-    await app.close()
-    print("The database is up to date.")
+    revision = await upgrade_database(config.database_url)
+    print(f"The database is up to date (schema revision {revision}).")
     return 0
 
 
