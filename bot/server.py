@@ -1,28 +1,81 @@
-"""One HTTP server: Slack's events and OAuth pages, the health check (and, later, Teams)."""
+"""One HTTP server: Slack's events and OAuth pages, Teams' messages, the health check; what cannot be theirs gets a 4xx."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
 
-from bot.bootstrap import App
+from bot.slack import payloads
+
+if TYPE_CHECKING:  # a type only: bot/teams/app.py uses the helpers below, with no import cycle
+    from bot.bootstrap import App
 
 log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024
+MAX_DEPTH = 64  # levels of JSON nesting: Slack's and Teams' deepest payloads use about 15
+# What Bolt raises reading a body it cannot parse (a bad charset or encoding, nesting past Python's recursion
+# limit) or reading the ids out of one with another shape than Slack's.
+UNREADABLE = (ValueError, LookupError, TypeError, AttributeError, RecursionError)
+BOLT_REFUSALS = {401: "the signature does not match or the timestamp is not recent", 404: "no listener takes it"}
 
 
-def _timestamp_is_malformed(request: web.Request) -> bool:
-    stamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    return not (stamp.isascii() and stamp.isdigit())
+def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether parsed JSON nests more than `limit` levels, found without recursion."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _ in range(limit):
+        level = [c for node in level for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, dict | list)]
+    return bool(level)
+
+
+def read_json(raw: bytes | str) -> Any:
+    """A JSON document nested at most MAX_DEPTH levels; ValueError for anything else, however deep."""
+    try:
+        found = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    if deeper_than(found):
+        raise ValueError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return found
+
+
+def refused(platform: str, status: int, reason: str, *, detail: str = "") -> web.Response:
+    """The answer to a refused request: its reason, logged as one line with any detail the sender is not told."""
+    logged = " ".join((f"{reason} ({detail})" if detail else reason).split())[:300]
+    log.warning("%s request refused (%d): %s", platform, status, logged)
+    return web.json_response({"error": reason}, status=status)
+
+
+def slack_headers_problem(request: web.Request) -> str | None:
+    """Why the headers Bolt verifies cannot be Slack's; None if they may be (Bolt then checks the signature)."""
+    stamps = request.headers.getall("X-Slack-Request-Timestamp", [])
+    if len(stamps) != 1 or len(request.headers.getall("X-Slack-Signature", [])) != 1:
+        return "not exactly one timestamp and one signature header"
+    if not (stamps[0].isascii() and stamps[0].isdigit()):  # int() reads other scripts' digits too
+        return "the timestamp is not a number"
+    return None
+
+
+def slack_body_problem(request: AsyncBoltRequest) -> str | None:
+    """Why a body Bolt has read is not one Slack sends; None if it may be."""
+    if deeper_than(request.body):
+        return f"JSON nested deeper than {MAX_DEPTH} levels"
+    ids = (request.context.enterprise_id, request.context.team_id, request.context.user_id, request.context.channel_id)
+    if not all(found is None or isinstance(found, str) for found in ids):
+        return "an id that is not a string"
+    return payloads.problem_of(request.body)
 
 
 def routes(core: App, *, workers: bool = True) -> web.Application:
     """The aiohttp application with every route that is configured; without `workers`, `preflight worker` does the work."""
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=MAX_BODY)
 
     async def healthz(request: web.Request) -> web.Response:
         try:
@@ -43,7 +96,7 @@ def routes(core: App, *, workers: bool = True) -> web.Application:
     else:
 
         async def teams_refused(request: web.Request) -> web.Response:
-            return web.json_response({"error": "Teams is not configured on this server"}, status=401)
+            return refused("Teams", 401, "Teams is not configured on this server")
 
         app.router.add_post("/api/messages", teams_refused)
 
@@ -51,15 +104,21 @@ def routes(core: App, *, workers: bool = True) -> web.Application:
     if slack is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
-            # Bolt checks the signature and its age; a timestamp that is not a number would make it answer 500.
-            if _timestamp_is_malformed(request):
-                return web.Response(status=401, text="invalid request")
+            problem = slack_headers_problem(request)
+            if problem:
+                return refused("Slack", 401, problem)
             try:
-                response = await slack.async_dispatch(await to_bolt_request(request))
-            except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as e:
-                # A signed but malformed payload that Bolt's own parsing trips over.
-                log.warning("malformed Slack request refused: %r", e)
-                return web.Response(status=400, text="malformed request")
+                bolt_request = await to_bolt_request(request)  # the one parse: JSON, a form, or a form's JSON payload
+            except web.HTTPRequestEntityTooLarge:
+                return refused("Slack", 413, "body over 1 MiB")
+            except UNREADABLE as e:
+                return refused("Slack", 400, "body cannot be read", detail=f"{type(e).__name__}: {e}")
+            problem = slack_body_problem(bolt_request)
+            if problem:
+                return refused("Slack", 400, problem)
+            response = await slack.async_dispatch(bolt_request)
+            if response.status in BOLT_REFUSALS:
+                log.warning("Slack request refused (%d): %s", response.status, BOLT_REFUSALS[response.status])
             return await to_aiohttp_response(response)
 
         app.router.add_post("/slack/events", slack_events)

@@ -16,11 +16,43 @@ from conversations.shown import Actor
 PLATFORM = "slack"
 PREFIX = "/readiness "
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
+INTERACTIONS = ("block_actions", "view_submission")  # what the listeners in receive.py take, with events and the command
+SLACK_ONLY = ("url_verification", "app_rate_limited")  # answered by Bolt itself
+
+
+def problem_of(body: Any) -> str | None:
+    """Why a parsed request body is not one Slack sends Preflight; None if it may be."""
+    if not isinstance(body, dict):
+        return "not a JSON object or a form"
+    kind = body.get("type")
+    if kind is None:
+        return None if isinstance(body.get("command"), str) or "ssl_check" in body else "neither a command, an interaction nor an event"
+    if kind == "event_callback":
+        event = body.get("event")
+        return None if isinstance(event, dict) and isinstance(event.get("type"), str) else "event is not an object with a type"
+    if kind in SLACK_ONLY:
+        return None
+    if kind not in INTERACTIONS:
+        return "a type Preflight does not take"
+    if not isinstance(body.get("user"), dict):
+        return "user is not an object"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        named = isinstance(actions, list) and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        return None if actions and named else "actions is not a list of actions, each with an action_id"
+    view = body.get("view")
+    modal = isinstance(view, dict) and view.get("type") == "modal" and isinstance(view.get("callback_id"), str)
+    return None if modal else "view is not a modal with a callback_id"
 
 
 def team_of(body: Mapping[str, Any]) -> str:
-    team = body.get("team")
-    return (team.get("id") if isinstance(team, Mapping) else None) or body.get("team_id") or (body.get("user") or {}).get("team_id") or ""
+    team, user = body.get("team"), body.get("user")
+    found = [
+        team.get("id") if isinstance(team, Mapping) else None,
+        body.get("team_id"),
+        user.get("team_id") if isinstance(user, Mapping) else None,
+    ]
+    return next((f for f in found if isinstance(f, str) and f), "")
 
 
 def person_of(body: Mapping[str, Any]) -> Person:
@@ -55,9 +87,10 @@ def mentions(text: str) -> tuple[str, list[Person]]:
 
 
 def parse_json(raw: Any) -> Any:
+    """JSON a button value or a form's metadata carried; None for anything else, nesting past the recursion limit included."""
     try:
         return json.loads(raw) if isinstance(raw, str) else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -87,13 +87,15 @@ class SlackWork:
 
     async def event(self, body: Mapping[str, Any], *, client: AsyncWebClient | None, team: str, enterprise: str | None) -> None:
         event = body.get("event") or {}
-        kind = event.get("type")
-        if kind == "app_home_opened" and client is not None and event.get("tab", "home") == "home" and event.get("user"):
-            mine = Actor(person=Person(name=event["user"], id=event["user"]), platform=payloads.PLATFORM, workspace=team)
-            await client.views_publish(user_id=event["user"], view=blocks.home_view(await self.preflight.home(mine)))
-        elif kind == "app_uninstalled" or (kind == "tokens_revoked" and (event.get("tokens") or {}).get("bot")):
+        kind, user, revoked = event.get("type"), event.get("user"), event.get("tokens")
+        tokens: Mapping[str, Any] = revoked if isinstance(revoked, Mapping) else {}
+        if kind == "app_home_opened" and client is not None and event.get("tab", "home") == "home" and isinstance(user, str) and user:
+            mine = Actor(person=Person(name=user, id=user), platform=payloads.PLATFORM, workspace=team)
+            await client.views_publish(user_id=user, view=blocks.home_view(await self.preflight.home(mine)))
+        elif kind == "app_uninstalled" or (kind == "tokens_revoked" and tokens.get("bot")):
             await self.forget_installation(enterprise_id=enterprise, team_id=team)
             await self.preflight.forget_workspace(platform=payloads.PLATFORM, workspace=team)
-        elif kind == "tokens_revoked":
-            for user_id in (event.get("tokens") or {}).get("oauth") or []:
-                await self.forget_installation(enterprise_id=enterprise, team_id=team, user_id=user_id)
+        elif kind == "tokens_revoked" and isinstance(tokens.get("oauth"), list):
+            for user_id in tokens["oauth"]:
+                if isinstance(user_id, str):
+                    await self.forget_installation(enterprise_id=enterprise, team_id=team, user_id=user_id)

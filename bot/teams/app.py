@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import jwt
 from aiohttp import web
@@ -24,6 +25,7 @@ from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity
 
 from bot.config import Config
+from bot.server import read_json, refused
 from bot.teams.bot import REQUEST, TeamsBot, tenant_of
 from bot.teams.sender import TeamsSender
 from bot.workers import Workers
@@ -62,9 +64,12 @@ def bearer_problem(header: str | None, *, app_id: str) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return "not a bearer token"
     try:
+        algorithm = jwt.get_unverified_header(token.strip()).get("alg")
         claims = jwt.decode(token.strip(), options={"verify_signature": False})
     except jwt.PyJWTError:
         return "malformed token"
+    if algorithm != "RS256":  # the only one botbuilder verifies with: refused here before the signing keys are fetched
+        return "token not signed with RS256"
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     if app_id not in audiences:
@@ -72,8 +77,18 @@ def bearer_problem(header: str | None, *, app_id: str) -> str | None:
     return None
 
 
-def _refused(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
+def _refused(status: int, reason: str, *, detail: str = "") -> web.Response:
+    return refused("Teams", status, reason, detail=detail)
+
+
+def activity_problem(body: Any) -> str | None:
+    """Why a parsed body is not an activity Bot Framework sends; None if it may be."""
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
+        return "not a Bot Framework activity"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        return "an activity without a conversation id"
+    return None
 
 
 @dataclass
@@ -103,20 +118,25 @@ class Teams:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _refused(415, "expected application/json")
         try:
-            body = json.loads(await request.read())
+            body = read_json(await request.read())
+        except web.HTTPRequestEntityTooLarge:
+            return _refused(413, "body over 1 MiB")
+        except ValueError as e:
+            return _refused(400, "not JSON", detail=str(e))
+        problem = activity_problem(body)
+        if problem:
+            return _refused(400, problem)
+        try:
             activity = Activity().deserialize(body)
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-            return _refused(400, "not a Bot Framework activity")
-        if not isinstance(body, dict) or not activity.type or activity.conversation is None:
-            return _refused(400, "not a Bot Framework activity")
+        except (ValueError, TypeError, KeyError, AttributeError) as e:  # a field msrest cannot read
+            return _refused(400, "not a Bot Framework activity", detail=str(e))
         try:
             result = await self.authenticate(activity, header or None)
         except TimeoutError:
-            log.warning("a Teams token could not be checked within %.0f s: the signing keys did not arrive", AUTH_TIMEOUT)
-            return _refused(503, "the token cannot be checked right now")
+            detail = f"not checked within {AUTH_TIMEOUT:.0f} s: the signing keys did not arrive"
+            return _refused(503, "the token cannot be checked right now", detail=detail)
         except Exception as e:  # botbuilder refuses a bad token with PermissionError, or with a bare Exception
-            log.info("Teams request refused: %s", str(e)[:200])
-            return _refused(401, "unauthorized")
+            return _refused(401, "unauthorized", detail=f"{type(e).__name__}: {e}")
         tenant = tenant_of(activity)
         if not tenant:
             log.info("activity without a tenant ignored")

@@ -31,9 +31,10 @@ def tenant_of(activity: Activity) -> str:
     """The tenant is the workspace: from the conversation, else from Teams' channel data."""
     conversation = activity.conversation
     tenant = getattr(conversation, "tenant_id", None) if conversation else None
-    if not tenant and isinstance(activity.channel_data, dict):
-        tenant = (activity.channel_data.get("tenant") or {}).get("id")
-    return tenant or ""
+    data = activity.channel_data.get("tenant") if isinstance(activity.channel_data, dict) else None
+    if not tenant and isinstance(data, dict):
+        tenant = data.get("id")
+    return tenant if isinstance(tenant, str) else ""
 
 
 def person_of(activity: Activity) -> Person:

@@ -87,6 +87,7 @@ async def test_arbitrary_form_submissions(slack, theirs, metadata, values, callb
     payload = slack.base_payload("view_submission")
     payload["view"] = {
         "id": "V1",
+        "type": "modal",
         "hash": "h",
         "callback_id": callback,
         "private_metadata": metadata,
