@@ -241,8 +241,8 @@ async def test_a_slow_pass_keeps_its_claim_while_another_pass_runs(slack, monkey
     monkeypatch.setattr(storage.reminders, "LEASE", lease)
     monkeypatch.setattr(bot.scheduler, "DELIVERY_LEASE", lease)
     monkeypatch.setattr(bot.scheduler, "KEEP_EVERY", 0.2)
-    await many_missing_an_owner(slack, 12)
-    slack.api.delays["chat.postMessage"] = 0.3  # twelve reminders take over three seconds
+    await many_missing_an_owner(slack, 4)
+    slack.api.delays["chat.postMessage"] = 1.0  # a second a post, as under rate limiting: four take four seconds
     repos = slack.core.repos
     passes = [
         Scheduler(deliveries=repos.deliveries, workspaces=repos.workspaces, inbox=repos.inbox, senders=slack.core.scheduler.senders)
@@ -250,8 +250,8 @@ async def test_a_slow_pass_keeps_its_claim_while_another_pass_runs(slack, monkey
     ]
     began = datetime(2026, 11, 25, 10, tzinfo=UTC)
     first = asyncio.create_task(passes[0].nudge_pass(now=began))
-    await asyncio.sleep(2)  # past the first pass's original lease, while it is still sending
-    await passes[1].nudge_pass(now=began + timedelta(seconds=2))
+    await asyncio.sleep(1.5)  # past the first pass's original lease, while it is still sending
+    await passes[1].nudge_pass(now=began + timedelta(seconds=1.5))
     await first
     channels = reminded_channels(slack)
-    assert sorted(channels) == [f"C{n:03d}" for n in range(12)]  # each exactly once
+    assert sorted(channels) == [f"C{n:03d}" for n in range(4)]  # each exactly once
