@@ -16,6 +16,7 @@ from conversations.shown import Actor
 PLATFORM = "slack"
 PREFIX = "/readiness "
 MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
+ANGLED = re.compile(r"<([^<>]*)>")  # a mention, channel, link or special mention, as Slack writes it
 INTERACTIONS = ("block_actions", "view_submission")  # what the listeners in receive.py take, with events and the command
 SLACK_ONLY = ("url_verification", "app_rate_limited")  # answered by Bolt itself
 
@@ -81,9 +82,27 @@ def actor_of(body: Mapping[str, Any], *, is_admin: Callable[[], Awaitable[bool]]
 
 
 def mentions(text: str) -> tuple[str, list[Person]]:
-    """The people mentioned as <@U…|name>, and the text with each written @name."""
+    """Slash-command text as the person typed it, and the people they mentioned.
+
+    Slack sends it with its three control characters escaped and with mentions, channels and
+    links in angle brackets: <@U…|name> is written @name (and the person is kept), <#C…|name>
+    #name, <https://…|label> its label, <!here> @here. Unescaped once here; escaped once on the way out.
+    """
     found = [Person(name=m.group(2) or m.group(1), id=m.group(1)) for m in MENTION.finditer(text)]
-    return MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text), found
+
+    def written(m: re.Match[str]) -> str:
+        inside = m.group(1)
+        target, _, label = inside.partition("|")
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^")[0])
+        return label or target
+
+    typed = ANGLED.sub(written, text)
+    return typed.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"), found
 
 
 def parse_json(raw: Any) -> Any:

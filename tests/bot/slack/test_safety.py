@@ -150,11 +150,11 @@ async def test_user_text_is_escaped_before_it_is_echoed(slack):
     echoed = "\n".join(mrkdwn_of(m) for m in slack.messages())
     assert "&lt;!here&gt; &lt;@UBOSS&gt; &amp; &lt;https://evil|click&gt;" in echoed
     assert "<!here>" not in echoed and "<!channel>" not in echoed and "<@UBOSS>" not in echoed
-    assert "&lt;!channel&gt; &amp; @UBOSS churn" in echoed  # a mention in a name is kept as the person wrote it
+    assert "@channel &amp; @UBOSS churn" in echoed  # mentions in a name read as typed, and mention no one
     # Headers are plain_text, which Slack never parses for mentions: the name shows as typed.
     assert slack.messages()[0]["blocks"][0] == {
         "type": "header",
-        "text": {"type": "plain_text", "text": "AI readiness: <!channel> & @UBOSS churn"},
+        "text": {"type": "plain_text", "text": "AI readiness: @channel & @UBOSS churn"},
     }
 
 
@@ -252,3 +252,20 @@ async def test_uninstall_deletes_that_workspace_and_nothing_else(slack):
 async def test_healthz(slack):
     response = await slack.http.get(slack.url + "/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok", "database": "ok", "workers": "running"}
+
+
+async def test_command_text_as_slack_sends_it_is_unescaped_once_and_escaped_once(slack):
+    """Slack escapes &, < and > in slash-command text and writes links and channels in angle brackets."""
+    await slack.command("start R&amp;D &lt;new&gt; churn for <#C0AIPROJ|ai-projects>, see <https://wiki.example/churn|the wiki>")
+    await slack.api.wait_for("chat.postMessage", 3)
+    typed = "R&D <new> churn for #ai-projects, see the wiki"
+    stored = await slack.core.repos.assessments.load(assessment_id=1)
+    assert stored.state.project == typed  # what the person typed, not Slack's encoding of it
+    card = slack.messages()[0]
+    assert card["blocks"][0]["text"] == {"type": "plain_text", "text": f"AI readiness: {typed}"}  # plain_text: never escaped
+    shown = "\n".join(mrkdwn_of(m) for m in slack.messages())
+    assert "R&amp;D &lt;new&gt; churn for #ai-projects, see the wiki" in shown  # mrkdwn: escaped once
+    assert "&amp;amp;" not in shown and "&amp;lt;" not in shown and "<https://" not in shown
+    await slack.command("list")
+    listed = (await slack.api.wait_for("response_url"))[-1]["text"]
+    assert "R&amp;D &lt;new&gt; churn" in listed and "&amp;amp;" not in listed
