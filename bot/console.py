@@ -122,6 +122,8 @@ class Console:
                 self.say(f"! {problem}")
         shown = await self.preflight.start(self.actor, project=project, sponsor=sponsor_person)
         self.show(shown)
+        if shown.assessment_id is not None and not shown.new:  # that name was taken here: open the check it names
+            self.show(await self.preflight.act(self.actor, assessment_id=shown.assessment_id, action=Action("", Verb.RESUME)))
         return shown.assessment_id
 
 

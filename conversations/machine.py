@@ -330,9 +330,15 @@ def _help(state: State, event: Help, now: datetime) -> tuple[State, list[Reply]]
     return state, [prompts.help_reply(), _here(state)]
 
 
+def where(state: State) -> str:
+    """Where a check stands, in words: "at question 3 of 8", "in review", "(finished)"."""
+    if state.stage is Stage.ASKING:
+        return f"at question {state.cursor + 1} of {TOTAL}"
+    return "in review" if state.stage is Stage.REVIEW else "(finished)"
+
+
 def _resume(state: State, event: Resume, now: datetime) -> tuple[State, list[Reply]]:
-    position = f"question {state.cursor + 1} of {TOTAL}" if state.stage is Stage.ASKING else state.stage.value
-    return state, [prompts.Reply(title=f"Resuming {state.project} at {position}."), _here(state)]
+    return state, [prompts.Reply(title=f"Resuming {state.project} {where(state)}."), _here(state)]
 
 
 def _set_owner(state: State, event: SetOwner, now: datetime) -> tuple[State, list[Reply]]:

@@ -80,6 +80,14 @@ class Listing:
         return f"{self.project} ({where}, {self.answered} of {TOTAL} answered, {self.percent}%)"
 
 
+class NameTaken(Exception):
+    """A check of that name already lives in that conversation: the one to carry on with."""
+
+    def __init__(self, assessment_id: int) -> None:
+        super().__init__(assessment_id)
+        self.assessment_id = assessment_id
+
+
 class AlreadyApplied(Exception):
     """The inbox request this change belongs to was applied before (a redelivery after a crash)."""
 
@@ -88,7 +96,9 @@ class Assessments(Protocol):
     """Keeps assessments and their answers."""
 
     async def create(self, *, place: Place, state: State, now: datetime, applying: int | None = None) -> int:
-        """Store a new assessment; with `applying`, in the same transaction as marking that inbox request applied."""
+        """Store a new assessment; with `applying`, in the same transaction as marking that inbox request applied.
+
+        NameTaken (and nothing written) when a check of the same name, in any case, lives in that conversation."""
         ...
 
     async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None:

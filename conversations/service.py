@@ -9,7 +9,7 @@ from conversations.events import Event, Start
 from conversations.machine import State, step
 from conversations.messages import Reply
 from conversations.people import Person
-from conversations.ports import AlreadyApplied, Assessments, Listing, Loaded, Place
+from conversations.ports import AlreadyApplied, Assessments, Listing, Loaded, NameTaken, Place
 
 __all__ = ["Listing", "Loaded", "NotFound", "Outcome", "Place", "Started", "Turns"]
 
@@ -38,6 +38,7 @@ class Started:
     state: State | None
     replies: tuple[Reply, ...]
     replayed: bool = False
+    existing: int | None = None  # a check of that name already lives there: this one
 
 
 class Turns:
@@ -56,6 +57,8 @@ class Turns:
             assessment_id = await self.assessments.create(place=place, state=result.state, now=now, applying=applying)
         except AlreadyApplied:
             return Started(id=None, state=None, replies=(), replayed=True)
+        except NameTaken as taken:
+            return Started(id=None, state=None, replies=(), existing=taken.assessment_id)
         return Started(id=assessment_id, state=result.state, replies=result.replies)
 
     async def run(

@@ -11,7 +11,7 @@ from conversations import commands as cmd
 from conversations import events, views
 from conversations.answers import parse_answer, partial_errors
 from conversations.digest import digest
-from conversations.machine import State, step
+from conversations.machine import State, step, where
 from conversations.messages import Action, Reply, Verb
 from conversations.people import Person
 from conversations.ports import Assessments, Listing, Place, Workspaces
@@ -108,6 +108,11 @@ class Preflight:
                 None, events.Start(project=loaded.state.project, by=loaded.state.started_by, sponsor=loaded.state.sponsor), self.clock()
             )
             return Shown(assessment_id=loaded.id, place=place, card=card, new=True, thread=begun.replies)
+        if started.existing is not None:
+            loaded = await self.assessments.load(assessment_id=started.existing)
+            name, now_at = (loaded.state.project, f", {where(loaded.state).strip('()')}") if loaded is not None else (project, "")
+            title = f"{name} already has a check here{now_at}; carry on with that one."
+            return _private(Reply(title=title, actions=(Action("Continue", Verb.RESUME),)), assessment_id=started.existing)
         if started.id is None or started.state is None:
             return _private(*started.replies)
         card = Card(started.id, started.state, 1)

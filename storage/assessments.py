@@ -11,12 +11,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from conversations.machine import Stage, State
-from conversations.ports import AlreadyApplied, Changed, Listing, Loaded, Place
+from conversations.ports import AlreadyApplied, Changed, Listing, Loaded, NameTaken, Place
 from conversations.questions import TOTAL
 from conversations.scoring import Scorecard, score
 from storage.inbox import mark_applied
@@ -28,6 +28,17 @@ _ONE = assessments(col(Assessment.id) == bindparam("b_id"))
 _ONE_IN_WORKSPACE = _ONE.where(col(Workspace.external_id) == bindparam("b_workspace"))
 _LOCKED = _ONE.with_for_update(of=Assessment)  # FOR UPDATE OF assessment on PostgreSQL; nothing on SQLite
 _LOCKED_IN_WORKSPACE = _ONE_IN_WORKSPACE.with_for_update(of=Assessment)
+_SAME_NAME = (
+    select(col(Assessment.id))
+    .join(Workspace, col(Workspace.id) == col(Assessment.workspace_id))
+    .where(
+        col(Workspace.platform) == bindparam("b_platform"),
+        col(Workspace.external_id) == bindparam("b_workspace"),
+        col(Assessment.channel) == bindparam("b_channel"),
+        func.lower(col(Assessment.project)) == func.lower(bindparam("b_project")),
+    )
+    .limit(1)
+)
 _VERSION = select(col(Assessment.version)).where(col(Assessment.id) == bindparam("b_id"))
 _BUMP = update(Assessment).where(col(Assessment.id) == bindparam("b_id"), col(Assessment.version) == bindparam("b_version"))
 _RECORD = insert(AnswerChange)
@@ -54,6 +65,9 @@ class SqlAssessments(SqlRepository):
         """Store a new assessment; with `applying`, in the same transaction as marking that inbox request applied."""
         async with self.engine.begin() as conn:
             await _apply(conn, applying=applying, now=now)
+            taken = {"b_platform": place.platform, "b_workspace": place.workspace, "b_channel": place.channel, "b_project": state.project}
+            if (same := (await conn.execute(_SAME_NAME, taken)).scalar()) is not None:
+                raise NameTaken(same)
             wid = await workspace_id(conn, platform=place.platform, workspace=place.workspace, now=now)
             people = await people_ids(conn, workspace_id=wid, people=[state.started_by, state.sponsor], now=now)
             row = {

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from conversations.machine import Stage, State
-from conversations.ports import Changed, Listing, Loaded, Place
+from conversations.ports import Changed, Listing, Loaded, NameTaken, Place
 from conversations.questions import TOTAL
 from conversations.scoring import score
 from storage.memory.tables import AssessmentRow, ChangeRow, Tables, round_trip
@@ -24,6 +24,10 @@ class MemoryAssessments:
         await round_trip()
         t = self.tables
         request = t.unapplied(applying)
+        for row in t.assessments.values():
+            if (row.place.platform, row.place.workspace, row.place.channel) == (place.platform, place.workspace, place.channel):
+                if row.state.project.lower() == state.project.lower():
+                    raise NameTaken(row.id)
         ws = t.upsert_workspace(place.platform, place.workspace)
         people = t.people_ids(ws.id, [state.started_by, state.sponsor, *(a.by for a in state.answers.values())])
         row = AssessmentRow(

@@ -162,3 +162,13 @@ def test_export_in_every_format(preflight, tmp_path):
 def test_export_to_an_unwritable_file_is_one_line(preflight):
     run = preflight("export", "--output", "/nonexistent-folder/out.json")
     assert run.code == 1 and run.err.startswith("preflight: Cannot write /nonexistent-folder/out.json")
+
+
+def test_starting_a_project_that_is_already_here_opens_it(preflight, tmp_path):
+    preflight("console", "--project", "Churn model", stdin=lines(*EIGHT[:2], "quit"))
+    again = preflight("console", "--project", "churn model", stdin=lines(EIGHT[2], "quit"))
+    assert again.code == 0, again.err
+    assert "Churn model already has a check here, at question 3 of 8; carry on with that one." in again.out
+    assert "Resuming Churn model at question 3 of 8." in again.out
+    assert rows(tmp_path, "SELECT count(*) FROM assessment") == [(1,)]
+    assert rows(tmp_path, "SELECT count(*) FROM answer") == [(3,)]  # the third answer went to the same check

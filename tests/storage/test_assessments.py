@@ -434,3 +434,12 @@ async def test_the_stored_version_alone_follows_every_change(turns, repos, now, 
     await say(turns, assessment_id, "status", now, ana)  # changes nothing
     assert await repos.assessments.version(assessment_id=assessment_id) == 2
     assert await repos.assessments.version(assessment_id=assessment_id + 100) is None
+
+
+async def test_a_name_is_taken_once_per_conversation_in_any_case(turns, repos, now, ana):
+    first = await started(turns, now, ana, project="Churn model")
+    again = await turns.start(place=HERE, project="churn MODEL", by=ana, now=now)
+    assert again.id is None and again.existing == first and again.replies == ()
+    elsewhere = await turns.start(place=ELSEWHERE, project="Churn model", by=ana, now=now)
+    assert elsewhere.id is not None and elsewhere.id != first  # another conversation, another check
+    assert len(await repos.assessments.listing(platform=HERE.platform, workspace=HERE.workspace)) == 1

@@ -274,3 +274,17 @@ async def test_slack_slowing_one_channel_down_holds_no_one_else_up(slack):
     c1_updates = [u for u in slack.api.of("chat.update") if u["channel"] == "C1"]
     assert len(c1_updates) >= 2 and "1 of 8 answered" in text_of(slack.messages()[0])  # the card caught up
     assert "Question 2 of 8" in text_of(slack.messages()[-1])  # and the thread says where the check stands
+
+
+async def test_starting_a_check_of_a_name_already_here_points_to_it(slack):
+    await slack.command("start Churn model")
+    await slack.api.wait_for("chat.postMessage", 3)
+    await slack.core.workers.drain()
+    assert (await slack.command("start churn model")).status == 200  # the same command again, a moment later
+    said = (await slack.api.wait_for("response_url"))[-1]
+    assert said["text"] == "Churn model already has a check here, at question 1 of 8; carry on with that one."
+    await slack.core.workers.drain()
+    assert slack.api.count("chat.postMessage") == 3  # no second card, no second thread
+    assert len(await slack.core.repos.assessments.listing(platform="slack", workspace="T1")) == 1
+    await slack.command("start Churn model", channel="C2")  # another channel: its own check
+    await slack.api.wait_for("chat.postMessage", 6)
