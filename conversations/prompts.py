@@ -192,11 +192,11 @@ def summary_body(card: Scorecard) -> str:
 
 def status(project: str, *, answers: Mapping[str, Any], position: int, finished: bool) -> Reply:
     card = score(answers)
-    where = "finished" if finished else str(progress(position=position, answers=answers))
+    where = "finished" if finished else f"question {position} of {TOTAL}" if position else "in review"
     gaps = ", ".join(GAP_LABELS[g] for g in card.gaps) or "none"
     return Reply(
         title=f"{project} · {where} · {len(answers)} of {TOTAL} answered",
-        body=f"Score so far: {card.percent}% · {card.level.value}\nBlocking gaps: {gaps}",
+        body=f"{'Score' if finished else 'Score so far'}: {card.percent}% · {card.level.value}\nBlocking gaps: {gaps}",
         progress=progress(position=position, answers=answers),
         scorecard=card,
     )

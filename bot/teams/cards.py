@@ -59,8 +59,8 @@ def submit(title: str, **data: Any) -> dict[str, Any]:
 
 
 def press(action: Action, *, assessment_id: int | None) -> dict[str, Any]:
-    """A button that sends its typed action back."""
-    return submit(action.label, pf="act", **action.data(assessment_id=assessment_id))
+    """A button that sends its typed action back, whatever the card's inputs hold (Skip and Back need none filled in)."""
+    return {**submit(action.label, pf="act", **action.data(assessment_id=assessment_id)), "associatedInputs": "none"}
 
 
 def who(person: Person | None) -> str:

@@ -339,3 +339,13 @@ def test_a_skip_or_back_pressed_on_an_old_question_changes_nothing(now, ana, bo)
         assert result.replies[0].title == "Question 1 was already answered or skipped; this is where things stand."
         assert result.replies[1].question == "process"
     assert step(moved, events.Skip(by=bo, question="process"), now).state.skipped == {"process"}
+
+
+def test_status_in_review_and_when_finished_says_so_once(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES)
+    reviewing = say(state, "status", now, ana).replies[0]
+    assert reviewing.title == "Churn model · in review · 8 of 8 answered"  # not "8 of 8 answered" twice
+    assert reviewing.body.startswith("Score so far: ")
+    done = say(state, "finish", now, ana).state
+    finished = say(done, "status", now, ana).replies[0]
+    assert finished.title == "Churn model · finished · 8 of 8 answered" and finished.body.startswith("Score: ")

@@ -136,3 +136,17 @@ async def test_cards_escape_user_text_and_stay_small(teams):
 
     assert all(len(json.dumps(a)) < 28_000 for a in teams.connector.sent() + teams.connector.updates())
     assert {unquote(cid) for _, cid, _ in teams.connector.calls} == {CHANNEL}  # every reply went to the channel it came from
+
+
+async def test_command_buttons_send_without_the_cards_inputs_and_required_inputs_say_why(teams):
+    """Skip and Back must work on a question whose inputs are still empty; an empty Save names what is missing."""
+    await teams.say("start Churn model")
+    await teams.connector.wait_for(3)
+    for card in teams.connector.cards():
+        for action in card.get("actions", []):
+            if action["data"].get("pf") == "act":
+                assert action["associatedInputs"] == "none", action
+    question = last_question(teams, 1)
+    required = [i for i in question["body"] if i.get("isRequired")]
+    assert required and all(i["errorMessage"] for i in required)
+    assert {a["title"] for a in question["actions"]} >= {"Save", "Skip"}
