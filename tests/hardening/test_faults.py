@@ -3,20 +3,19 @@
 import asyncio
 import dataclasses
 import itertools
+import json
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from storage.engine import database_url, make_engine
-from tests.bot.slack.conftest import SECRET, run_server, slack_config
+from tests.bot.slack.conftest import SECRET, run_server, signed, slack_config, slash_command
 from tests.bot.slack.test_flow import started
 from tests.loopback import environment, free_port, until_healthy
 
@@ -126,14 +125,10 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
         return process
 
     async def post(http, payload: dict) -> None:
-        body = urlencode({"payload": __import__("json").dumps(payload)})
-        stamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
-        }
-        r = await http.post(base + "/slack/events", content=body, headers=headers)
+        body = urlencode({"payload": json.dumps(payload)})
+        r = await http.post(
+            base + "/slack/events", content=body, headers={**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert r.status_code == 200
 
     def click(n: int, question: str, value: str) -> dict:
@@ -157,27 +152,9 @@ async def test_a_server_killed_mid_assessment_resumes_where_it_stopped(tmp_path,
 
     process = await boot()
     async with httpx.AsyncClient() as http:
-        body = urlencode(
-            {
-                "team_id": "T1",
-                "channel_id": "C1",
-                "user_id": "UANA",
-                "user_name": "ana",
-                "command": "/readiness",
-                "text": "start Churn model",
-                "trigger_id": "t-0",
-                "response_url": f"{api.base}/respond/0",
-            }
-        )
-        stamp = str(int(time.time()))
+        body = urlencode(slash_command("start Churn model", trigger="t-0", response_url=f"{api.base}/respond/0"))
         r = await http.post(
-            base + "/slack/events",
-            content=body,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
-            },
+            base + "/slack/events", content=body, headers={**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
         )
         assert r.status_code == 200
         await api.wait_for("chat.postMessage", 3)

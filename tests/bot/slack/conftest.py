@@ -24,6 +24,36 @@ SECRET = "test-signing-secret"
 _triggers = itertools.count(1)
 
 
+def slash_command(
+    text: str, *, trigger: str, response_url: str, team: str = "T1", channel: str = "C1", user: dict[str, str] | None = None
+) -> dict[str, str]:
+    """/readiness with `text`, as the fields Slack posts for a slash command."""
+    user = user or {"id": "UANA", "name": "ana"}
+    return {
+        "token": "legacy",
+        "team_id": team,
+        "team_domain": "acme",
+        "channel_id": channel,
+        "channel_name": "ai-projects",
+        "user_id": user["id"],
+        "user_name": user["name"],
+        "command": "/readiness",
+        "text": text,
+        "api_app_id": "A1",
+        "response_url": response_url,
+        "trigger_id": trigger,
+    }
+
+
+def signed(body: str) -> dict[str, str]:
+    """The headers Slack signs a request body with."""
+    stamp = str(int(time.time()))
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
+    }
+
+
 @dataclass
 class Answer:
     status: int
@@ -66,20 +96,14 @@ class Slack:
         **kw: Any,
     ) -> Answer:
         user = user or self.user
-        form = {
-            "token": "legacy",
-            "team_id": team or self.team,
-            "team_domain": "acme",
-            "channel_id": channel or self.channel,
-            "channel_name": "ai-projects",
-            "user_id": user["id"],
-            "user_name": user["name"],
-            "command": "/readiness",
-            "text": text,
-            "api_app_id": "A1",
-            "response_url": f"{self.api.base}/respond/{next(_triggers)}",
-            "trigger_id": trigger or f"trigger-{next(_triggers)}",
-        }
+        form = slash_command(
+            text,
+            team=team or self.team,
+            channel=channel or self.channel,
+            user=user,
+            trigger=trigger or f"trigger-{next(_triggers)}",
+            response_url=f"{self.api.base}/respond/{next(_triggers)}",
+        )
         return await self.post(urlencode(form), content_type="application/x-www-form-urlencoded", **kw)
 
     async def interact(self, payload: dict[str, Any], **kw: Any) -> Answer:

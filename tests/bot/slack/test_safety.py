@@ -12,23 +12,12 @@ from bot.slack.blocks import MAX_BLOCKS, MAX_TEXT
 from conversations import events
 from conversations.people import Person
 from storage.tables import Answer, Assessment
-from tests.bot.slack.conftest import SECRET, text_of
+from tests.bot.slack.conftest import SECRET, slash_command, text_of
 from tests.bot.slack.test_flow import open_form, started
 from tests.conftest import handle, session_of
 from tests.trees import dicts_in
 
-BODY = urlencode(
-    {
-        "team_id": "T1",
-        "channel_id": "C1",
-        "user_id": "UANA",
-        "user_name": "ana",
-        "command": "/readiness",
-        "text": "start Churn model",
-        "trigger_id": "t1",
-        "response_url": "http://127.0.0.1:9/x",
-    }
-)
+BODY = urlencode(slash_command("start Churn model", trigger="t1", response_url="http://127.0.0.1:9/x"))
 
 
 def signature(stamp: str, body: str = BODY, secret: str = SECRET) -> str:

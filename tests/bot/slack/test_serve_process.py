@@ -3,15 +3,13 @@
 import asyncio
 import signal
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from slack_sdk.signature import SignatureVerifier
 
-from tests.bot.slack.conftest import SECRET
+from tests.bot.slack.conftest import SECRET, signed, slash_command
 from tests.loopback import environment, free_port, until_healthy
 
 PREFLIGHT = Path(sys.executable).parent / "preflight"
@@ -39,24 +37,8 @@ async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, separate):
     try:
         await until_healthy(base)
         async with httpx.AsyncClient() as http:
-            body = urlencode(
-                {
-                    "team_id": "T1",
-                    "channel_id": "C1",
-                    "user_id": "UANA",
-                    "user_name": "ana",
-                    "command": "/readiness",
-                    "text": "start Churn model",
-                    "trigger_id": "t-1",
-                    "response_url": f"{api.base}/respond/1",
-                }
-            )
-            stamp = str(int(time.time()))
-            headers = {
-                "X-Slack-Request-Timestamp": stamp,
-                "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body),
-                "Content-Type": "application/x-www-form-urlencoded",
-            }
+            body = urlencode(slash_command("start Churn model", trigger="t-1", response_url=f"{api.base}/respond/1"))
+            headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
             r = await http.post(base + "/slack/events", content=body, headers=headers)
             assert r.status_code == 200
             posts = await api.wait_for("chat.postMessage", 3)

@@ -2,7 +2,7 @@
 
 from bot.bootstrap import bootstrap
 from bot.slack.app import connect_socket_mode
-from tests.bot.slack.conftest import slack_config, text_of
+from tests.bot.slack.conftest import slack_config, slash_command, text_of
 from tests.conftest import NOW
 
 
@@ -20,16 +20,7 @@ async def test_a_slash_command_over_socket_mode_is_acked_and_answered(tmp_path, 
                 "envelope_id": "env-1",
                 "type": "slash_commands",
                 "accepts_response_payload": True,
-                "payload": {
-                    "team_id": "T1",
-                    "channel_id": "C1",
-                    "user_id": "UANA",
-                    "user_name": "ana",
-                    "command": "/readiness",
-                    "text": "start Churn model",
-                    "trigger_id": "t-socket",
-                    "response_url": f"{api.base}/respond/1",
-                },
+                "payload": slash_command("start Churn model", trigger="t-socket", response_url=f"{api.base}/respond/1"),
             }
         )
         posts = await api.wait_for("chat.postMessage", 3)
