@@ -14,12 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from conversations.digest import digest
-from conversations.people import Person
+from conversations.digest import plan_digest
 from conversations.ports import DELIVERY_LEASE, Deliveries, Inbox, Outgoing, Workspaces
 from conversations.ports import DeliveryOutcome as Outcome
-from conversations.reminders import Planned, Sender, Sent, Target, plan
-from conversations.schedule import Due, Kind, digest_period, next_digest
+from conversations.reminders import Planned, Sender, Sent, plan
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -84,32 +82,17 @@ class Scheduler:
                 break
             report.looked_at += len(due)
             zones = {s.id: await self._zone(s, now=now) for s in due}
-            first_time = {s.id for s in due if s.tz_checked_at is None}
-            projects = await self.workspaces.sponsored(person_ids=[s.id for s in due if s.id not in first_time])
+            projects = await self.workspaces.sponsored(person_ids=[s.id for s in due if s.tz_checked_at is not None])
             planned: list[Planned] = []
             schedule: dict[int, tuple[datetime | None, str | None, datetime | None]] = {}
             digested: dict[int, float] = {}
             for s in due:
                 tz, checked = zones[s.id]
-                following = next_digest(s.settings, tz=tz, after=now)
-                mine = projects.get(s.id, [])
-                if s.id in first_time:
-                    schedule[s.id] = (following, tz, checked)  # a new sponsor: first digest at the next slot
-                    continue
-                if not mine:
-                    schedule[s.id] = (None, tz, checked)  # sponsors nothing now: no digest until they do
-                    continue
-                latest = next_digest(s.settings, tz=tz, after=now - timedelta(days=7))
-                if latest > now:  # their zone changed and this week's slot is still ahead
-                    schedule[s.id] = (latest, tz, checked)
-                    continue
-                notice = digest(Person(name=s.name, id=s.external_id), mine, now=now)
-                assert notice is not None
-                key = Due(Kind.DIGEST, digest_period(s.settings, tz=tz, slot=latest)).key(s.id)
-                target = Target(platform=s.platform, workspace=s.workspace, person=s.external_id)
-                planned.append(Planned(key, Kind.DIGEST, notice, target, s.workspace_id, person_id=s.id))
-                digested.update({p.id: p.card.total for p in mine})
-                schedule[s.id] = (following, tz, checked)
+                plan = plan_digest(s, projects.get(s.id, []), tz=tz, now=now)
+                if plan.planned is not None:
+                    planned.append(plan.planned)
+                digested.update(plan.digested)
+                schedule[s.id] = (plan.next_at, tz, checked)
             report.queued += await self.reminders.record_digests(planned=planned, schedule=schedule, digested=digested, now=now)
             if len(due) < BATCH:
                 break

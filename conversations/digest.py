@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from conversations.machine import Stage, State
 from conversations.people import Person
 from conversations.questions import TOTAL
-from conversations.reminders import CONTINUE, NEXT_STEP, Notice
-from conversations.schedule import Kind
+from conversations.reminders import CONTINUE, NEXT_STEP, Notice, Planned, Target
+from conversations.schedule import Due, Kind, digest_period, next_digest
 from conversations.scoring import GAP_LABELS, Scorecard, score
+
+if TYPE_CHECKING:
+    from conversations.ports import DueSponsor
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,34 @@ def digest(sponsor: Person, projects: list[Project], *, now: datetime) -> Notice
         actions=(CONTINUE,) if len(projects) == 1 else (),
         assessment_id=projects[0].id if len(projects) == 1 else None,
     )
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    """What a digest pass does for one sponsor: the digest to queue (if any), when to look again, what it digested."""
+
+    planned: Planned | None
+    next_at: datetime | None  # None: sponsors nothing, so no digest until they do
+    digested: dict[int, float]  # project id -> total, remembered for next week's "since the last digest"
+
+
+def plan_digest(sponsor: DueSponsor, projects: list[Project], *, tz: str | None, now: datetime) -> DigestPlan:
+    """The weekly digest owed to a sponsor at `now`, in their time zone; one, however many weeks were missed.
+
+    A new sponsor gets their first digest at the next slot; one whose zone changed so that this
+    week's slot is still ahead waits for it.
+    """
+    following = next_digest(sponsor.settings, tz=tz, after=now)
+    if sponsor.tz_checked_at is None:
+        return DigestPlan(None, following, {})
+    if not projects:
+        return DigestPlan(None, None, {})
+    latest = next_digest(sponsor.settings, tz=tz, after=now - timedelta(days=7))
+    if latest > now:
+        return DigestPlan(None, latest, {})
+    notice = digest(Person(name=sponsor.name, id=sponsor.external_id), projects, now=now)
+    assert notice is not None
+    key = Due(Kind.DIGEST, digest_period(sponsor.settings, tz=tz, slot=latest)).key(sponsor.id)
+    target = Target(platform=sponsor.platform, workspace=sponsor.workspace, person=sponsor.external_id)
+    planned = Planned(key, Kind.DIGEST, notice, target, sponsor.workspace_id, person_id=sponsor.id)
+    return DigestPlan(planned, following, {p.id: p.card.total for p in projects})

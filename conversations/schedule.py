@@ -204,10 +204,3 @@ def digest_period(settings: Settings, *, tz: str | None, slot: datetime) -> str:
     """The ISO week a digest belongs to, e.g. '2026-W48'."""
     year, week, _ = slot.astimezone(zone(tz or settings.tz)).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def digest_due(settings: Settings, *, tz: str | None, scheduled: datetime | None, now: datetime) -> Due | None:
-    """The digest owed at `now`, given when it was scheduled; one, however many weeks were missed."""
-    if scheduled is None or scheduled > now:
-        return None
-    return Due(Kind.DIGEST, digest_period(settings, tz=tz, slot=scheduled))

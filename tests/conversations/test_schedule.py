@@ -6,6 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conversations.digest import Project, plan_digest
+from conversations.machine import State
+from conversations.people import Person
+from conversations.ports import DueSponsor
 from conversations.schedule import (
     Due,
     Facts,
@@ -13,7 +17,6 @@ from conversations.schedule import (
     Settings,
     after_sending,
     business_days_between,
-    digest_due,
     next_digest,
     next_reminder,
     reminders_due,
@@ -180,14 +183,39 @@ def test_the_digest_slot_moves_with_daylight_saving():
     assert (first.astimezone(UTC).hour, second.astimezone(UTC).hour) == (13, 14)
 
 
+def sponsor(*, checked: datetime | None = datetime(2026, 11, 2, tzinfo=UTC)) -> DueSponsor:
+    return DueSponsor(
+        id=7,
+        external_id="USAM",
+        name="Sam",
+        tz="UTC",
+        tz_checked_at=checked,
+        platform="slack",
+        workspace="T1",
+        workspace_id=1,
+        settings=Settings(),
+    )
+
+
+def project(now: datetime, *, pid: int = 3) -> Project:
+    state = State(project="Churn model", started_by=Person(name="Ana", id="UANA"), started_at=now)
+    return Project(id=pid, state=state, last_activity=now, gaps_since={}, previous_total=None)
+
+
 def test_a_missed_digest_goes_out_once():
-    settings = Settings()
-    scheduled = datetime(2026, 11, 9, 9, tzinfo=UTC)
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)  # two Mondays missed
-    assert digest_due(settings, tz="UTC", scheduled=scheduled, now=now) == Due(Kind.DIGEST, "2026-W46")
-    following = next_digest(settings, tz="UTC", after=now)
-    assert following == datetime(2026, 11, 30, 9, tzinfo=UTC)
-    assert digest_due(settings, tz="UTC", scheduled=following, now=now) is None
+    plan = plan_digest(sponsor(), [project(now)], tz="UTC", now=now)
+    assert plan.planned is not None and plan.planned.key == "digest:7:2026-W48" and plan.planned.target.person == "USAM"
+    assert plan.next_at == datetime(2026, 11, 30, 9, tzinfo=UTC) == next_digest(Settings(), tz="UTC", after=now)
+    assert plan.digested == {3: 0.0}
+
+
+def test_a_new_sponsor_waits_for_the_next_slot_and_one_with_nothing_gets_no_digest():
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    new = plan_digest(sponsor(checked=None), [project(now)], tz="UTC", now=now)
+    assert new.planned is None and new.next_at == datetime(2026, 11, 30, 9, tzinfo=UTC)
+    idle = plan_digest(sponsor(), [], tz="UTC", now=now)
+    assert idle.planned is None and idle.next_at is None
 
 
 def test_custom_settings():
