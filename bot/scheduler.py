@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from conversations.digest import plan_digest
+from conversations.people import Person
 from conversations.ports import DELIVERY_LEASE, Deliveries, Inbox, Outgoing, Workspaces
 from conversations.ports import DeliveryOutcome as Outcome
 from conversations.reminders import Planned, Sender, Sent, plan
@@ -104,7 +105,7 @@ class Scheduler:
         if sponsor.tz_checked_at is not None and now - sponsor.tz_checked_at < TZ_REFRESH:
             return sponsor.tz, sponsor.tz_checked_at
         sender = self.senders.get(sponsor.platform)
-        if sender is None or sponsor.external_id.startswith("name:"):
+        if sender is None or Person.from_key(sponsor.external_id, name=sponsor.name).id is None:  # only a name: nobody to ask
             return sponsor.tz, now
         try:
             found = await sender.time_zone(workspace=sponsor.workspace, person=sponsor.external_id)

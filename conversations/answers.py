@@ -23,7 +23,6 @@ CURRENCIES = frozenset(
     "EUR USD GBP CHF JPY CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN INR CNY HKD SGD BRL MXN ZAR KRW TRY ILS AED SAR".split()
 )
 NOT_ALLOCATED = frozenset({"not allocated", "unallocated", "no budget", "none", "0", "nothing", "tbd"})
-MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|([^>]*))?>$")
 
 
 class Invalid(ValueError):
@@ -135,9 +134,6 @@ def _person(f: Field, given: Any) -> dict[str, str | None] | None:
     text = str(given).strip()
     if _is_none_word(text):
         return None
-    mention = MENTION.match(text)
-    if mention:
-        return {"id": mention.group(1), "name": mention.group(2) or mention.group(1)}
     name = text.lstrip("@").strip()
     if not name:
         raise Invalid("name a person, e.g. 'Dana Lee', or 'none'.")

@@ -169,7 +169,7 @@ async def load_assessments(conn: AsyncConnection, condition: Any = None) -> list
 
 def person_ref(external_id: str, name: str) -> PersonRef:
     """A person row as the conversation knows them (no platform id for people known only by name)."""
-    return PersonRef(name=name, id=None if external_id.startswith("name:") else external_id)
+    return PersonRef.from_key(external_id, name=name)
 
 
 def settings_of(ws: Workspace) -> Settings:

@@ -165,7 +165,7 @@ class Tables:
 
     def ref(self, person_id: int) -> Person:
         row = self.people[person_id]
-        return Person(name=row.name, id=None if row.key.startswith("name:") else row.key)
+        return Person.from_key(row.key, name=row.name)
 
     def state(self, row: AssessmentRow) -> State:
         """The stored state, its people as the people rows now name them."""

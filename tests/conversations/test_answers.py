@@ -71,8 +71,7 @@ def test_unreadable_dates_show_the_format(text):
     [
         ("Dana Lee", {"id": None, "name": "Dana Lee"}),
         ("@dana", {"id": None, "name": "dana"}),
-        ("<@U123ABC>", {"id": "U123ABC", "name": "U123ABC"}),
-        ("<@U123ABC|dana>", {"id": "U123ABC", "name": "dana"}),
+        ("@Dana Lee", {"id": None, "name": "Dana Lee"}),
         ("nobody", None),
         ("TBD", None),
     ],
