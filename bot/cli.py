@@ -172,7 +172,9 @@ async def _worker(config: Config, *, scheduler: bool) -> int:
 async def _export(config: Config, *, fmt: str, output: Path | None) -> int:
     app = await bootstrap(config)
     try:
-        text = export.render(export.records(await app.repos.assessments.load_all()), fmt=fmt)
+        checks = await app.repos.assessments.load_all()
+        histories = {c.id: await app.repos.assessments.history(assessment_id=c.id) for c in checks}
+        text = export.render(export.records(checks, histories=histories), fmt=fmt)
     finally:
         await app.close()
     if output is None:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from conversations.answers import describe
+from conversations.ports import Change, Loaded
 from conversations.questions import QUESTIONS
 from conversations.scoring import GAP_LABELS, score
-from conversations.service import Loaded
 
 FORMATS = ("csv", "json", "md")
 
 
-def records(assessments: list[Loaded]) -> list[dict[str, Any]]:
-    """Plain dictionaries, one per assessment, for every format."""
+def records(assessments: list[Loaded], *, histories: Mapping[int, list[Change]] | None = None) -> list[dict[str, Any]]:
+    """Plain dictionaries, one per assessment, for every format; with each one's change history when given."""
     out = []
     for item in assessments:
         state = item.state
@@ -54,6 +55,16 @@ def records(assessments: list[Loaded]) -> list[dict[str, Any]]:
                     for q in QUESTIONS
                 },
                 "recommendations": [{"question": w.question, "recommendation": w.recommendation} for w in card.weaknesses],
+                "history": [
+                    {
+                        "question": c.question,
+                        "old": dict(c.old_value) if c.old_value is not None else None,
+                        "new": dict(c.new_value) if c.new_value is not None else None,
+                        "by": c.by.name,
+                        "at": c.changed_at.isoformat(),
+                    }
+                    for c in (histories or {}).get(item.id, [])
+                ],
             }
         )
     return out
@@ -78,13 +89,14 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
         "percent",
         "level",
         "gaps",
+        "history",
     ]
     per_question = [f"{q.number}_{q.key}_{part}" for q in QUESTIONS for part in ("score", "answer", "by")]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(base + per_question)
     for row in rows:
-        cells = [row[c] if c != "gaps" else " ".join(row["gaps"]) for c in base]
+        cells = [row[c] for c in base[:-2]] + [" ".join(row["gaps"]), json.dumps(row["history"], ensure_ascii=False)]
         for q in QUESTIONS:
             a = row["answers"][q.key]
             cells += [a["score"], a["answer"] or ("skipped" if a["skipped"] else ""), a["by"] or ""]
@@ -112,6 +124,11 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
             lines.append(f"| {a['number']} | {a['title']} | {a['score']:g} | {_md(answer)} | {_md(a['by'] or '')} |")
         if row["recommendations"]:
             lines += ["", "Next steps:"] + [f"- {_md(r['recommendation'])}" for r in row["recommendations"]]
+        if row["history"]:
+            lines += ["", "Changes:"] + [
+                f"- {c['at']} · {c['question']} · {_md(c['by'])}: {_md(json.dumps(c['old']))} → {_md(json.dumps(c['new']))}"
+                for c in row["history"]
+            ]
         lines.append("")
     return "\n".join(lines)
 

@@ -80,6 +80,17 @@ class Listing:
         return f"{self.project} ({where}, {self.answered} of {TOTAL} answered, {self.percent}%)"
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change to an answer, as the audit trail keeps it."""
+
+    question: str
+    old_value: Mapping[str, Any] | None
+    new_value: Mapping[str, Any] | None
+    by: Person
+    changed_at: datetime
+
+
 class NameTaken(Exception):
     """A check of that name already lives in that conversation: the one to carry on with."""
 
@@ -144,7 +155,9 @@ class Assessments(Protocol):
 
     async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]: ...
 
-    async def history(self, *, assessment_id: int) -> list[Any]: ...
+    async def history(self, *, assessment_id: int) -> list[Change]:
+        """Every change to the assessment's answers, oldest first."""
+        ...
 
 
 class Workspaces(Protocol):

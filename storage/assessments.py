@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from conversations.machine import Stage, State
-from conversations.ports import AlreadyApplied, Changed, Listing, Loaded, NameTaken, Place
+from conversations.ports import AlreadyApplied, Change, Changed, Listing, Loaded, NameTaken, Place
 from conversations.questions import TOTAL
 from conversations.scoring import Scorecard, score
 from storage.inbox import mark_applied
-from storage.rows import Known, SqlRepository, assessments, load_assessments, people_ids, read_assessments, workspace_id
+from storage.rows import Known, SqlRepository, assessments, load_assessments, people_ids, person_ref, read_assessments, workspace_id
 from storage.tables import Answer, AnswerChange, Assessment, Person, Workspace
 
 # The statements of a change, built once: their parameters change, their SQL does not.
@@ -241,11 +241,17 @@ class SqlAssessments(SqlRepository):
             rows = (await session.exec(query)).all()
         return [_listing(r) for r in rows]
 
-    async def history(self, *, assessment_id: int) -> list[AnswerChange]:
+    async def history(self, *, assessment_id: int) -> list[Change]:
         """Every change to the assessment's answers, oldest first: the audit trail."""
         async with self.session() as session:
-            query = select(AnswerChange).where(AnswerChange.assessment_id == assessment_id).order_by(col(AnswerChange.id))
-            return list((await session.exec(query)).all())
+            query = (
+                select(AnswerChange, Person)
+                .join(Person, col(Person.id) == col(AnswerChange.changed_by_id))
+                .where(AnswerChange.assessment_id == assessment_id)
+                .order_by(col(AnswerChange.id))
+            )
+            rows = (await session.exec(query)).all()
+        return [Change(c.question, c.old_value, c.new_value, person_ref(p.external_id, p.name), c.changed_at) for c, p in rows]
 
 
 async def _apply(conn: AsyncConnection, *, applying: int | None, now: datetime) -> None:

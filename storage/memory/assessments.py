@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from conversations.machine import Stage, State
-from conversations.ports import Changed, Listing, Loaded, NameTaken, Place
+from conversations.ports import Change, Changed, Listing, Loaded, NameTaken, Place
 from conversations.questions import TOTAL
 from conversations.scoring import score
 from storage.memory.tables import AssessmentRow, ChangeRow, Tables, round_trip
@@ -142,9 +142,14 @@ class MemoryAssessments:
         rows = [r for r in self._in(platform, workspace) if found.id in (r.started_by_id, r.owner_id, r.sponsor_id)]
         return [_listing(r) for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)[:50]]
 
-    async def history(self, *, assessment_id: int) -> list[ChangeRow]:
+    async def history(self, *, assessment_id: int) -> list[Change]:
         """Every change to the assessment's answers, oldest first: the audit trail."""
-        return [c for c in self.tables.history if c.assessment_id == assessment_id]
+        t = self.tables
+        return [
+            Change(c.question, c.old_value, c.new_value, t.ref(c.changed_by_id), c.changed_at)
+            for c in t.history
+            if c.assessment_id == assessment_id
+        ]
 
     def _in(self, platform: str, workspace: str) -> list[AssessmentRow]:
         ws = self.tables.workspace(platform, workspace)

@@ -143,10 +143,17 @@ def test_export_in_every_format(preflight, tmp_path):
     assert data[0]["answers"]["monitoring"]["answer"] == "Accuracy drift, Data drift (2 of 5)"
     assert data[1]["answers"]["data"]["skipped"] is True
     assert data[0]["recommendations"][0]["question"] == "data"
+    history = data[0]["history"]  # every change: question, old, new, by, at
+    assert len(history) == 8 and {h["by"] for h in history} == {data[0]["answers"]["data"]["by"]}
+    assert history[0]["question"] == "data" and history[0]["old"] is None and history[0]["new"]["choice"] == "partly"
+    assert all(set(h) == {"question", "old", "new", "by", "at"} for h in history)
 
     csv_text = preflight("export", "--format", "csv").out
     header, churn, fraud = csv_text.strip().splitlines()
-    assert header.startswith("id,platform,workspace,channel,project,sponsor,owner,stage,answered,score,percent,level,gaps,1_data_score")
+    assert header.startswith(
+        "id,platform,workspace,channel,project,sponsor,owner,stage,answered,score,percent,level,gaps,history,1_data_score"
+    )
+    assert '""question"": ""data""' in churn  # the history, as JSON in its cell
     assert ",Churn model,Sam Ortiz,,finished,8,4.5,56,Needs work,owner budget," in churn
     assert "skipped" in fraud
 
@@ -154,6 +161,7 @@ def test_export_in_every_format(preflight, tmp_path):
     assert "## Churn model — 56%, Needs work" in md
     assert "## Fraud \\| model — 12%, Not ready" in md
     assert "| 6 | Drift monitoring | 0.5 | Accuracy drift, Data drift (2 of 5) |" in md
+    assert "Changes:" in md and " · data · " in md
 
     out = preflight("export", "--format", "md", "--output", str(tmp_path / "report.md"))
     assert out.code == 0 and (tmp_path / "report.md").read_text() == md
