@@ -29,6 +29,9 @@ async def test_serve_answers_slack_and_stops_cleanly(tmp_path, api, separate):
         DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}", SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-1", SLACK_API_URL=api.url
     )
     run = dict(env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    if separate:  # several processes on one database: migrate it first, as an operator does before starting them
+        upgrade = await asyncio.create_subprocess_exec(str(PREFLIGHT), "db", "upgrade", **run)
+        assert await upgrade.wait() == 0
     process = await asyncio.create_subprocess_exec(
         str(PREFLIGHT), "serve", "--port", str(port), *(["--no-workers"] if separate else []), **run
     )
