@@ -15,6 +15,7 @@ from conversations.machine import State, step, where
 from conversations.messages import Action, Reply, Verb
 from conversations.people import Person
 from conversations.ports import Assessments, Listing, Place, Workspaces
+from conversations.present import Redraws, Screen, present
 from conversations.prompts import NOT_FOUND, commands_help, error
 from conversations.questions import BY_KEY
 from conversations.scoring import GAP_LABELS, score
@@ -36,6 +37,7 @@ class Preflight:
         self.workspaces = workspaces
         self.turns = Turns(assessments=assessments)
         self.clock = clock
+        self.redraws = Redraws(newer=self.newer_card)
 
     # -- commands ------------------------------------------------------------------------
 
@@ -129,6 +131,16 @@ class Preflight:
             return None
         loaded = await self.assessments.load(assessment_id=assessment_id)
         return Card(loaded.id, loaded.state, loaded.version) if loaded is not None else None
+
+    async def present(self, shown: Shown, screen: Screen) -> None:
+        """Show a result on a platform's screen, in the one order every platform uses."""
+        await present(
+            shown,
+            screen,
+            redraws=self.redraws,
+            posted=lambda a, thread: self.card_posted(assessment_id=a, thread=thread),
+            refused=lambda a: self.start_refused(assessment_id=a),
+        )
 
     async def card_posted(self, *, assessment_id: int, thread: str) -> None:
         """The platform made the check's card: its replies go in that thread from now on."""

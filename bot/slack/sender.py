@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
+from conversations import layout
 from conversations.reminders import Notice, Sent, Target
 
 if TYPE_CHECKING:
@@ -36,15 +37,7 @@ PERMANENT = frozenset(
 
 
 def notice_blocks(notice: Notice) -> list[dict[str, Any]]:
-    made = [blocks.section(f"*{blocks.escape(notice.title)}*")]
-    made += [blocks.section(blocks.escape(chunk)) for chunk in blocks.chunks("\n\n".join(notice.lines))]
-    if notice.people:
-        made.append(blocks.context("For " + ", ".join(blocks.who(p) for p in notice.people)))
-    if notice.actions and notice.assessment_id is not None:
-        elements = blocks.buttons(notice.actions, assessment_id=notice.assessment_id)
-        elements[0]["style"] = "primary"
-        made.append({"type": "actions", "elements": elements})
-    return blocks.limit_blocks(made)
+    return blocks.blocks_of(layout.of_notice(notice))
 
 
 class SlackSender:

@@ -1,12 +1,10 @@
-"""Drawing what the core asked to show, in Slack: the card, the thread, the message acted on, ephemerals, modals."""
+"""Slack as a `Screen`: the card, the thread, the message acted on, ephemerals and modals."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -15,10 +13,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack import blocks, forms
+from conversations import layout
 from conversations.messages import Reply
 from conversations.people import Person
+from conversations.ports import Place
 from conversations.prompts import Problem, problem
-from conversations.shown import Card, Shown
+from conversations.shown import Card, Form, Shown
+from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
@@ -42,46 +43,17 @@ def explain(error: SlackApiError, *, starting: bool = False) -> str:
 
 
 def private_text(replies: tuple[Reply, ...]) -> str:
-    parts = [blocks.escape(r.title) if not r.body else f"*{blocks.escape(r.title)}*\n{blocks.escape(r.body)}" for r in replies]
-    return blocks.clip("\n\n".join(parts), blocks.MAX_TEXT)
+    """Replies for one person, as the text of an ephemeral message."""
+    return blocks.clip("\n\n".join(blocks.text_of(layout.paragraph(r)) for r in replies), blocks.MAX_TEXT)
 
 
-class Cards:
-    """Card updates, never older than the card on screen.
-
-    Two turns that finish close together, in this process or in two replicas, could post their
-    cards out of order and leave the older one on screen: each update carries its stored version,
-    one older than the last shown here is dropped, and after each update the stored version is
-    read again, so a newer one saved meanwhile (anywhere) is drawn too.
-    """
-
-    def __init__(self, *, newer: Callable[..., Awaitable[Card | None]]) -> None:
-        self.newer = newer
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._shown: dict[int, int] = {}
-
-    async def update(self, *, client: AsyncWebClient, card: Card, channel: str, ts: str) -> None:
-        lock = self._locks.get(card.assessment_id)
-        if lock is None:
-            lock = self._locks[card.assessment_id] = asyncio.Lock()
-        async with lock:
-            for _ in range(3):  # bounded: each round draws a newer version than the one before
-                if card.version < self._shown.get(card.assessment_id, 0):
-                    return
-                if len(self._shown) > 10_000:  # a bound on what one process remembers
-                    self._shown.clear()
-                self._shown[card.assessment_id] = card.version
-                blocks_ = blocks.card_blocks(card.state, assessment_id=card.assessment_id)
-                await client.chat_update(channel=channel, ts=ts, text=blocks.card_text(card.state), blocks=blocks_)
-                newer = await self.newer(assessment_id=card.assessment_id, than=card.version)
-                if newer is None:
-                    return
-                card = newer
+def card_message(card: Card) -> layout.Message:
+    return layout.of_card(card.state, assessment_id=card.assessment_id)
 
 
 @dataclass
 class Show:
-    """Everything needed to draw one request's result in Slack."""
+    """One request's result drawn in Slack."""
 
     client: AsyncWebClient
     user: Person
@@ -89,14 +61,11 @@ class Show:
     response_url: str | None = None
     source_ts: str | None = None  # the message that was acted on
     trigger_id: str | None = None
-    cards: Cards | None = None
-    card_posted: Callable[[int, str], Awaitable[None]] | None = None
-    start_refused: Callable[[int], Awaitable[None]] | None = None
     session: Any = None
 
-    async def __call__(self, shown: Shown) -> None:
+    async def __call__(self, preflight: Preflight, shown: Shown) -> None:
         try:
-            await self._draw(shown)
+            await preflight.present(shown, self)
         except SlackApiError as e:
             if e.response is not None and e.response.status_code == 429:  # tried again later, without holding a worker
                 raise RetryLater(float(e.response.headers.get("Retry-After") or 1)) from e
@@ -106,45 +75,48 @@ class Show:
             log.warning("Slack did not answer: %s", e)
             await self.notify(problem(Problem.NO_ANSWER, platform="Slack"))
 
-    async def _draw(self, shown: Shown) -> None:
-        place = shown.place
-        if shown.form is not None:
-            await self.client.views_open(trigger_id=self.trigger_id or "", view=forms.modal_of(shown.form, message_ts=self.source_ts))
-        if shown.new and shown.card is not None and place is not None:
-            thread = await self._post_card(shown.card, channel=place.channel)
-            if thread is None:
-                return
-            place = replace(place, thread=thread)
-        if shown.private:
-            await self.notify(private_text(shown.private), escaped=True)
-        aid = shown.assessment_id
-        if shown.replace is not None and self.source_ts and place is not None:
-            made = blocks.reply_blocks(shown.replace, assessment_id=aid, by=self.user)
-            await self.client.chat_update(channel=place.channel, ts=self.source_ts, text=blocks.plain(shown.replace), blocks=made)
-        for reply in shown.thread:
-            assert place is not None
-            made = blocks.reply_blocks(reply, assessment_id=aid, by=self.user)
-            await self.client.chat_postMessage(channel=place.channel, thread_ts=place.thread, text=blocks.plain(reply), blocks=made)
-        if shown.card is not None and not shown.new and place is not None and place.thread and self.cards is not None:
-            await self.cards.update(client=self.client, card=shown.card, channel=place.channel, ts=place.thread)
+    def _message(self, reply: Reply, assessment_id: int | None) -> layout.Message:
+        return layout.of_reply(reply, assessment_id=assessment_id, by=self.user, inline_forms=False)
 
-    async def _post_card(self, card: Card, *, channel: str) -> str | None:
-        """Post a new check's card; the ts of its thread, or None when Slack refused (the check is dropped)."""
+    async def open_form(self, form: Form) -> None:
+        await self.client.views_open(trigger_id=self.trigger_id or "", view=forms.modal_of(form, message_ts=self.source_ts))
+
+    async def post_card(self, card: Card, *, place: Place) -> str | None:
+        message = card_message(card)
         try:
             posted = await self.client.chat_postMessage(
-                channel=channel, text=blocks.card_text(card.state), blocks=blocks.card_blocks(card.state, assessment_id=card.assessment_id)
+                channel=place.channel, text=blocks.summary(message), blocks=blocks.blocks_of(message)
             )
         except SlackApiError as e:
             if e.response is not None and e.response.status_code == 429:  # not a refusal: posted when Slack allows
                 raise
-            if self.start_refused is not None:
-                await self.start_refused(card.assessment_id)  # nothing was answered yet
             await self.notify(explain(e, starting=True))
             return None
-        thread = str(posted["ts"])
-        if self.card_posted is not None:
-            await self.card_posted(card.assessment_id, thread)
-        return thread
+        return str(posted["ts"])
+
+    async def tell(self, replies: tuple[Reply, ...], *, assessment_id: int | None) -> None:
+        await self.notify(private_text(replies), escaped=True)
+
+    async def replace_source(self, reply: Reply, *, assessment_id: int | None, place: Place | None) -> bool:
+        if not self.source_ts or place is None:
+            return False
+        message = self._message(reply, assessment_id)
+        await self.client.chat_update(
+            channel=place.channel, ts=self.source_ts, text=blocks.summary(message), blocks=blocks.blocks_of(message)
+        )
+        return True
+
+    async def post(self, reply: Reply, *, assessment_id: int | None, place: Place) -> None:
+        message = self._message(reply, assessment_id)
+        await self.client.chat_postMessage(
+            channel=place.channel, thread_ts=place.thread, text=blocks.summary(message), blocks=blocks.blocks_of(message)
+        )
+
+    async def redraw(self, card: Card, *, place: Place) -> None:
+        message = card_message(card)
+        await self.client.chat_update(
+            channel=place.channel, ts=place.thread or "", text=blocks.summary(message), blocks=blocks.blocks_of(message)
+        )
 
     async def notify(self, text: str, *, escaped: bool = False) -> None:
         """An ephemeral message to the person: through the response URL, in the channel, or in a direct message."""

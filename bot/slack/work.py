@@ -10,7 +10,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, forms, payloads
 from bot.slack.receive import is_admin
-from bot.slack.show import Cards, Show
+from bot.slack.show import Show
+from conversations import layout
 from conversations.people import Person
 from conversations.ports import Claimed
 from conversations.shown import Actor, Shown
@@ -30,7 +31,6 @@ class SlackWork:
         self.clients = clients
         self.forget_installation = forget_installation
         self.session = session
-        self.cards = Cards(newer=preflight.newer_card)
 
     async def __call__(self, item: Claimed) -> None:
         payload = item.payload
@@ -52,12 +52,9 @@ class SlackWork:
             response_url=body.get("response_url"),
             source_ts=payloads.message_ts(body) or payloads.metadata_of(body.get("view") or {}).get("m"),
             trigger_id=body.get("trigger_id"),
-            cards=self.cards,
-            card_posted=lambda a, ts: self.preflight.card_posted(assessment_id=a, thread=ts),
-            start_refused=lambda a: self.preflight.start_refused(assessment_id=a),
             session=self.session,
         )
-        await show(await self.shown(route, body, actor))
+        await show(self.preflight, await self.shown(route, body, actor))
 
     async def shown(self, route: str, body: Mapping[str, Any], actor: Actor) -> Shown:
         if route == "command":
@@ -91,7 +88,8 @@ class SlackWork:
         tokens: Mapping[str, Any] = revoked if isinstance(revoked, Mapping) else {}
         if kind == "app_home_opened" and client is not None and event.get("tab", "home") == "home" and isinstance(user, str) and user:
             mine = Actor(person=Person(name=user, id=user), platform=payloads.PLATFORM, workspace=team)
-            await client.views_publish(user_id=user, view=blocks.home_view(await self.preflight.home(mine)))
+            home = layout.of_home(await self.preflight.home(mine), start=f"{payloads.PREFIX}start <project>")
+            await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks.blocks_of(home)})
         elif kind == "app_uninstalled" or (kind == "tokens_revoked" and tokens.get("bot")):
             await self.forget_installation(enterprise_id=enterprise, team_id=team)
             await self.preflight.forget_workspace(platform=payloads.PLATFORM, workspace=team)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +12,13 @@ from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnCo
 from botbuilder.schema import Activity
 
 from bot.teams import cards
-from conversations.messages import Action, Reply, Tone, Verb, read_action
+from conversations import layout
+from conversations.machine import State
+from conversations.messages import Reply, read_action
 from conversations.people import Person
-from conversations.ports import TeamsReferences
+from conversations.ports import Place, TeamsReferences
 from conversations.questions import BY_KEY
-from conversations.shown import Actor, Shown
+from conversations.shown import Actor, Card, Form, Shown
 from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
@@ -115,83 +116,79 @@ class TeamsBot(ActivityHandler):
 
     async def _submitted(self, actor: Actor, value: dict[str, Any]) -> Shown:
         kind = value.get("pf")
-        found = read_action({k: v for k, v in value.items() if k != "pf"}) if kind == "act" else None
+        found = (
+            read_action({k: v for k, v in value.items() if k != "pf"}) if kind == "act" else cards.picked(value) if kind == "pick" else None
+        )
         raw_id = value.get("a")
         assessment_id = raw_id if isinstance(raw_id, int) and 0 < raw_id < 2**31 else 0
         if found is not None:
-            return await self.preflight.act(actor, assessment_id=found[0], action=found[1])
+            return await self.preflight.act(actor, assessment_id=found[0], action=found[1], from_message=kind == "act")
         if kind == "answer" and str(value.get("q")) in BY_KEY:
             q = BY_KEY[str(value["q"])]
             return await self.preflight.submit_answer(
                 actor, assessment_id=assessment_id, question=q.key, values=cards.fields_from(q, value)
             )
-        if kind == "edit" and str(value.get("edit", "")).isdigit():
-            action = Action("", Verb.EDIT, number=int(value["edit"]))
-            return await self.preflight.act(actor, assessment_id=assessment_id, action=action, from_message=False)
         if kind == "gaps":
             return await self.preflight.submit_gaps(actor, assessment_id=assessment_id, values=value)
         return self.preflight.unreadable()
 
-    # -- showing ---------------------------------------------------------------------
-
     async def show(self, turn_context: TurnContext, shown: Shown, *, source: str | None = None) -> None:
-        aid, place = shown.assessment_id, shown.place
-        state = shown.card.state if shown.card is not None else None
-        if shown.form is not None:
-            await self._send(turn_context, cards.form_card(shown.form))
-        if shown.new and shown.card is not None and place is not None:
-            posted = await turn_context.send_activity(
-                MessageFactory.attachment(attachment(cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id)))
-            )
-            if posted is not None and posted.id:
-                await self.preflight.card_posted(assessment_id=shown.card.assessment_id, thread=posted.id)
-                place = replace(place, thread=posted.id)
-        as_cards = [r for r in shown.private if r.actions or r.scorecard is not None]
-        as_text = [r for r in shown.private if r not in as_cards]  # short answers for the person read better as text
-        if as_text:
-            await turn_context.send_activity(MessageFactory.text("\n\n".join(cards.markdown(r) for r in as_text)))
-        for reply in as_cards:
-            await self._reply(turn_context, reply, assessment_id=aid, state=state)
-        if shown.replace is not None and source:
-            made = (
-                cards.saved_card(shown.replace, assessment_id=aid or 0, by=person_of(turn_context.activity))
-                if shown.replace.tone is Tone.SAVED
-                else cards.note_card(shown.replace, assessment_id=aid)
-            )
-            await self._update(turn_context, source, made)
-        elif shown.replace is not None:
-            await self._reply(turn_context, shown.replace, assessment_id=aid, state=state)
-        for reply in shown.thread:
-            await self._reply(turn_context, reply, assessment_id=aid, state=state)
-        if (
-            shown.card is not None
-            and not shown.new
-            and place is not None
-            and place.thread
-            and place.channel == turn_context.activity.conversation.id
-        ):
-            await self._update(turn_context, place.thread, cards.assessment_card(shown.card.state, assessment_id=shown.card.assessment_id))
+        await self.preflight.present(shown, TeamsScreen(turn_context, source=source, state=shown.card.state if shown.card else None))
 
-    async def _reply(self, turn_context: TurnContext, reply: Reply, *, assessment_id: int | None, state: Any) -> None:
-        if reply.tone is Tone.ERROR:
-            await turn_context.send_activity(MessageFactory.text(cards.markdown(reply)))
-            return
-        if reply.tone is Tone.QUESTION and assessment_id:
-            current = state.answers.get(reply.question or "") if state is not None else None
-            made = cards.question_card(reply, assessment_id=assessment_id, current=current.values if current else None)
-        elif reply.tone is Tone.SAVED and assessment_id:
-            made = cards.saved_card(reply, assessment_id=assessment_id, by=person_of(turn_context.activity))
-        else:
-            made = cards.note_card(reply, assessment_id=assessment_id)
-        await self._send(turn_context, made)
 
-    async def _send(self, turn_context: TurnContext, card: dict[str, Any]) -> None:
-        await turn_context.send_activity(MessageFactory.attachment(attachment(card)))
+class TeamsScreen:
+    """Teams as a `Screen`: messages and cards in the conversation the person acted in."""
 
-    async def _update(self, turn_context: TurnContext, activity_id: str, card: dict[str, Any]) -> None:
-        updated = MessageFactory.attachment(attachment(card))
+    def __init__(self, turn_context: TurnContext, *, source: str | None, state: State | None) -> None:
+        self.turn_context = turn_context
+        self.source = source  # the card acted on
+        self.state = state  # the check as this turn left it: a question card starts from its current answer
+        self.by = person_of(turn_context.activity)
+
+    def _message(self, reply: Reply, assessment_id: int | None) -> layout.Message:
+        answer = self.state.answers.get(reply.question or "") if self.state is not None else None
+        current = answer.values if answer is not None else None
+        return layout.of_reply(reply, assessment_id=assessment_id, by=self.by, inline_forms=True, current=current)
+
+    @staticmethod
+    def _activity(message: layout.Message) -> Activity:
+        return (
+            MessageFactory.text(cards.markdown(message)) if message.plain else MessageFactory.attachment(attachment(cards.card_of(message)))
+        )
+
+    async def open_form(self, form: Form) -> None:
+        await self.turn_context.send_activity(MessageFactory.attachment(attachment(cards.form_card(form))))
+
+    async def post_card(self, card: Card, *, place: Place) -> str | None:
+        posted = await self.turn_context.send_activity(self._activity(layout.of_card(card.state, assessment_id=card.assessment_id)))
+        return posted.id if posted is not None and posted.id else ""
+
+    async def tell(self, replies: tuple[Reply, ...], *, assessment_id: int | None) -> None:
+        messages = [self._message(reply, assessment_id) for reply in replies]
+        plain = [m for m in messages if m.plain]  # an error and the help after it: one message
+        if plain:
+            await self.turn_context.send_activity(MessageFactory.text("\n\n".join(cards.markdown(m) for m in plain)))
+        for message in messages:
+            if not message.plain:
+                await self.turn_context.send_activity(self._activity(message))
+
+    async def replace_source(self, reply: Reply, *, assessment_id: int | None, place: Place | None) -> bool:
+        if not self.source:
+            return False
+        await self._update(self.source, self._message(reply, assessment_id))
+        return True
+
+    async def post(self, reply: Reply, *, assessment_id: int | None, place: Place) -> None:
+        await self.turn_context.send_activity(self._activity(self._message(reply, assessment_id)))
+
+    async def redraw(self, card: Card, *, place: Place) -> None:
+        if place.channel == self.turn_context.activity.conversation.id and place.thread:
+            await self._update(place.thread, layout.of_card(card.state, assessment_id=card.assessment_id))
+
+    async def _update(self, activity_id: str, message: layout.Message) -> None:
+        updated = MessageFactory.attachment(attachment(cards.card_of(message)))
         updated.id = activity_id
         try:
-            await turn_context.update_activity(updated)
+            await self.turn_context.update_activity(updated)
         except Exception as e:  # the card may be gone; the answer is saved either way
             log.warning("could not update card %s: %s", activity_id, e)

@@ -15,6 +15,7 @@ from botbuilder.schema import ChannelAccount, ConversationParameters, Conversati
 
 from bot.teams import cards
 from bot.teams.bot import attachment
+from conversations import layout
 from conversations.ports import TeamsReferences
 from conversations.reminders import Notice, Sent, Target
 
@@ -37,7 +38,7 @@ class TeamsSender:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def send(self, *, notice: Notice, target: Target) -> Sent:
-        message = MessageFactory.attachment(attachment(cards.notice_card(notice)))
+        message = MessageFactory.attachment(attachment(cards.card_of(layout.of_notice(notice))))
         if target.person:
             found = await self.references.find(tenant=target.workspace, user_id=target.person)
             if found is None:

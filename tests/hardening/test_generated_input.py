@@ -51,7 +51,7 @@ async def test_arbitrary_slash_command_text(slack, theirs, text):
 @examples
 @given(
     value=st.text(max_size=200) | anything.map(json.dumps),
-    action_id=st.sampled_from(["pf_choose_0", "pf_answer_1", "pf_skip_2", "pf_edit_0", "pf_fill_0", "pf_edit_menu"]),
+    action_id=st.sampled_from(["pf_choose_0", "pf_answer_1", "pf_skip_2", "pf_edit_0", "pf_fill_0", "pf_pick_menu"]),
     team=st.sampled_from(["T1", "T3"]),
 )
 async def test_arbitrary_button_values_and_actions(slack, theirs, value, action_id, team):

@@ -69,7 +69,7 @@ async def test_skip_back_and_typed_commands(teams):
     loaded = await teams.core.repos.assessments.load(assessment_id=1)
     assert loaded.state.skipped == {"data"} and loaded.state.current.key == "data"
     await teams.say("status")
-    assert "Churn model · question 1 of 8 · 0 of 8 answered" in card_text(teams.connector.cards()[-1])
+    assert "Churn model · question 1 of 8 · 0 of 8 answered" in teams.connector.sent()[-1]["text"]
     await teams.say("help")
     assert "@Preflight start &lt;project&gt;: start the check" in teams.connector.sent()[-1]["text"]
     await teams.say("frobnicate")  # where a check is running, typed text answers the question on screen
