@@ -108,6 +108,6 @@ async def bootstrap(
 
         app.teams = build_teams(config, preflight=preflight, references=repos.teams, workers=workers, clock=clock)
         workers.handlers["teams"] = app.teams.work
-        senders["teams"] = app.teams.sender(clock=clock)
+        senders["teams"] = app.teams.sender
     app.scheduler.senders.update(senders)
     return app

@@ -97,14 +97,12 @@ class Teams:
     auth: ConfigurationBotFrameworkAuthentication
     bot: TeamsBot
     references: TeamsReferences
+    sender: TeamsSender
     workers: Workers
     app_id: str
     anonymous: bool
     configured: bool
     checker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="teams-auth"))
-
-    def sender(self, *, clock: Callable[[], datetime]) -> TeamsSender:
-        return TeamsSender(adapter=self.adapter, app_id=self.app_id, references=self.references, clock=clock)
 
     async def handle(self, request: web.Request) -> web.Response:
         """Authenticate, store, acknowledge."""
@@ -204,13 +202,16 @@ def build(config: Config, *, preflight: Preflight, references: TeamsReferences, 
             pass
 
     adapter.on_turn_error = on_error
+    app_id = config.microsoft_app_id or ""
+    sender = TeamsSender(adapter=adapter, app_id=app_id, references=references, clock=clock)
     return Teams(
         adapter=adapter,
         auth=auth,
-        bot=TeamsBot(preflight=preflight, references=references, clock=clock),
+        bot=TeamsBot(preflight=preflight, references=references, clock=clock, elsewhere=sender.update),
         references=references,
+        sender=sender,
         workers=workers,
-        app_id=config.microsoft_app_id or "",
+        app_id=app_id,
         anonymous=anonymous,
         configured=bool(config.microsoft_app_id) or anonymous,
     )

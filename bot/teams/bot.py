@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ PLATFORM = "teams"
 PREFIX = "@Preflight "
 REQUEST = "preflight.request"  # turn state: the inbox request this turn works on
 AT = re.compile(r"<at>(.*?)</at>")
+Elsewhere = Callable[..., Awaitable[None]]  # updates a message in another conversation of the tenant
 
 
 def tenant_of(activity: Activity) -> str:
@@ -59,8 +60,9 @@ def attachment(card: dict[str, Any]) -> Any:
 
 
 class TeamsBot(ActivityHandler):
-    def __init__(self, *, preflight: Preflight, references: TeamsReferences, clock: Callable[[], datetime]) -> None:
+    def __init__(self, *, preflight: Preflight, references: TeamsReferences, clock: Callable[[], datetime], elsewhere: Elsewhere) -> None:
         self.preflight = preflight
+        self.elsewhere = elsewhere
         self.references = references
         self.clock = clock
 
@@ -133,14 +135,16 @@ class TeamsBot(ActivityHandler):
         return self.preflight.unreadable()
 
     async def show(self, turn_context: TurnContext, shown: Shown, *, source: str | None = None) -> None:
-        await self.preflight.present(shown, TeamsScreen(turn_context, source=source, state=shown.card.state if shown.card else None))
+        state = shown.card.state if shown.card else None
+        await self.preflight.present(shown, TeamsScreen(turn_context, source=source, state=state, elsewhere=self.elsewhere))
 
 
 class TeamsScreen:
     """Teams as a `Screen`: messages and cards in the conversation the person acted in."""
 
-    def __init__(self, turn_context: TurnContext, *, source: str | None, state: State | None) -> None:
+    def __init__(self, turn_context: TurnContext, *, source: str | None, state: State | None, elsewhere: Elsewhere) -> None:
         self.turn_context = turn_context
+        self.elsewhere = elsewhere
         self.source = source  # the card acted on
         self.state = state  # the check as this turn left it: a question card starts from its current answer
         self.by = person_of(turn_context.activity)
@@ -182,13 +186,17 @@ class TeamsScreen:
         await self.turn_context.send_activity(self._activity(self._message(reply, assessment_id)))
 
     async def redraw(self, card: Card, *, place: Place) -> None:
-        if place.channel == self.turn_context.activity.conversation.id and place.thread:
-            await self._update(place.thread, layout.of_card(card.state, assessment_id=card.assessment_id))
+        """The card in the conversation it lives in, which may not be this one (a sponsor's personal chat)."""
+        if place.thread:
+            await self._update(place.thread, layout.of_card(card.state, assessment_id=card.assessment_id), conversation=place.channel)
 
-    async def _update(self, activity_id: str, message: layout.Message) -> None:
+    async def _update(self, activity_id: str, message: layout.Message, *, conversation: str | None = None) -> None:
         updated = MessageFactory.attachment(attachment(cards.card_of(message)))
         updated.id = activity_id
         try:
-            await self.turn_context.update_activity(updated)
+            if conversation is None or conversation == self.turn_context.activity.conversation.id:
+                await self.turn_context.update_activity(updated)
+            else:
+                await self.elsewhere(workspace=tenant_of(self.turn_context.activity), conversation=conversation, activity=updated)
         except Exception as e:  # the card may be gone; the answer is saved either way
             log.warning("could not update card %s: %s", activity_id, e)

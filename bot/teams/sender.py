@@ -50,6 +50,18 @@ class TeamsSender:
         reference = ConversationReference().deserialize(dict(found))
         return await self._deliver(reference, message, tenant=target.workspace)
 
+    async def update(self, *, workspace: str, conversation: str, activity: Any) -> None:
+        """Change a message in another conversation: a check's card, after a sponsor acted from a personal chat."""
+        found = await self.references.find(tenant=workspace, conversation_id=conversation)
+        if found is None:
+            log.info("no reference for conversation %s: its card is redrawn next time someone acts there", conversation)
+            return
+
+        async def change(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(activity)
+
+        await self.adapter.continue_conversation(ConversationReference().deserialize(dict(found)), change, bot_app_id=self.app_id)
+
     async def _deliver(self, reference: ConversationReference, message: Any, *, tenant: str) -> Sent:
         conversation = reference.conversation.id
         lock = self._locks.setdefault(conversation, asyncio.Lock())

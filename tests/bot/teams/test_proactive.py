@@ -72,3 +72,25 @@ async def test_a_conversation_that_answers_403_is_marked_and_left_alone(tmp_path
         assert rows[-1].error == "no active Teams conversation to post in"
     finally:
         await core.close()
+
+
+async def test_a_sponsor_closing_a_gap_from_a_personal_chat_redraws_the_card_in_the_channel(teams):
+    """The card lives in the channel: what the sponsor does in their own chat updates it there, not in the chat."""
+    await teams.say("start Churn model")
+    ana = Person(name="Ana", id="29:ana")
+    for question, values in FULL.items():
+        await handle(teams.core, assessment_id=1, event=events.Submit(question=question, values=values, by=ana), now=NOW)
+    card_id = teams.connector.cards(CHANNEL)[0]["_id"]
+    sam = {"id": "29:sam", "name": "Sam"}
+    chat = "a:personal-sam"
+    await teams.post(teams.activity(value={"pf": "act", "a": 1, "v": "fill"}, user=sam, conversation=chat, kind="personal"))
+    form = teams.connector.cards(chat)[-1]
+    assert [i["id"] for i in form["body"] if i.get("type", "").startswith("Input.")] == ["ownership.owner"]
+    await teams.post(teams.activity(value={"pf": "gaps", "a": 1, "ownership.owner": "Dana"}, user=sam, conversation=chat, kind="personal"))
+
+    loaded = await teams.core.repos.assessments.load(assessment_id=1)
+    assert loaded.state.owner is not None and loaded.state.owner.name == "Dana"
+    in_channel = [(cid, a) for verb, cid, a in teams.connector.calls if verb == "update" and a["_id"] == card_id]
+    assert in_channel and {cid for cid, _ in in_channel} == {CHANNEL}
+    assert "Blocking gaps:** none" in card_text(in_channel[-1][1]["attachments"][0]["content"])
+    assert not [a for verb, cid, a in teams.connector.calls if verb == "update" and cid == chat]
