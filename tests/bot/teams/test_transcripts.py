@@ -13,7 +13,10 @@ from tests.conftest import NOW
 @pytest.fixture
 async def adapter(tmp_path):
     core = await bootstrap(Config.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}), clock=lambda: NOW)
-    bot = TeamsBot(preflight=core.preflight, references=core.repos.teams, clock=core.clock)
+    async def elsewhere(**kw):  # a transcript has one conversation: nothing is updated anywhere else
+        raise AssertionError(f"updated another conversation: {kw}")
+
+    bot = TeamsBot(preflight=core.preflight, references=core.repos.teams, clock=core.clock, elsewhere=elsewhere)
     template = Activity(
         channel_id="msteams",
         service_url="https://test.invalid",
