@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, forms, payloads
@@ -31,6 +33,32 @@ class SlackWork:
         self.clients = clients
         self.forget_installation = forget_installation
         self.session = session
+        self.names: dict[str, str] = {}  # "team:user" -> display name, as users.info gave it
+
+    async def named(self, client: AsyncWebClient, team: str, user: str) -> str | None:
+        """A person's display name: forms and most mentions carry only their id, and people are shown and exported by name."""
+        key = f"{team}:{user}"
+        if key not in self.names:
+            try:
+                found = (await client.users_info(user=user)).get("user") or {}
+            except SlackApiError as e:
+                log.info("users.info %s: %s", user, e.response.get("error"))
+                return None
+            profile = found.get("profile") or {}
+            name = profile.get("display_name") or profile.get("real_name") or found.get("real_name") or found.get("name")
+            if not isinstance(name, str) or not name:
+                return None
+            if len(self.names) > 10_000:
+                self.names.clear()
+            self.names[key] = name
+        return self.names[key]
+
+    async def with_names(self, client: AsyncWebClient, team: str, values: dict[str, Any]) -> dict[str, Any]:
+        """A submitted form's people ({"id", "name"} with only the id known) with their names."""
+        for key, value in values.items():
+            if isinstance(value, dict) and value.get("id") and value.get("name") == value["id"]:
+                values[key] = {**value, "name": await self.named(client, team, value["id"]) or value["id"]}
+        return values
 
     async def __call__(self, item: Claimed) -> None:
         payload = item.payload
@@ -54,12 +82,13 @@ class SlackWork:
             trigger_id=body.get("trigger_id"),
             session=self.session,
         )
-        await show(self.preflight, await self.shown(route, body, actor))
+        await show(self.preflight, await self.shown(route, body, actor, client=client))
 
-    async def shown(self, route: str, body: Mapping[str, Any], actor: Actor) -> Shown:
+    async def shown(self, route: str, body: Mapping[str, Any], actor: Actor, *, client: AsyncWebClient) -> Shown:
         if route == "command":
             text, mentioned = payloads.mentions(str(body.get("text") or ""))
-            return await self.preflight.command(actor, text, mentions=mentioned)
+            named = [replace(p, name=await self.named(client, actor.workspace, p.id) or p.name) if p.id else p for p in mentioned]
+            return await self.preflight.command(actor, text, mentions=named)
         if route == "action":
             found = payloads.action_of(body)
             if found is None:
@@ -69,6 +98,7 @@ class SlackWork:
         view = body.get("view") or {}
         if route == "view_answer":
             assessment_id, question, values = payloads.answer_of(view)
+            values = await self.with_names(client, actor.workspace, values)
             if not question:
                 return Shown()
             show_in = payloads.metadata_of(view).get("m")
@@ -76,7 +106,7 @@ class SlackWork:
                 actor, assessment_id=assessment_id, question=question, values=values, from_message=bool(show_in)
             )
         if route == "view_gaps":
-            values = forms.submitted(payloads.view_values(view))
+            values = await self.with_names(client, actor.workspace, forms.submitted(payloads.view_values(view)))
             return await self.preflight.submit_gaps(actor, assessment_id=payloads.assessment_of(payloads.metadata_of(view)), values=values)
         if route == "view_settings":
             return await self.preflight.save_settings(actor, values=forms.submitted(payloads.view_values(view)))

@@ -156,7 +156,8 @@ class FakeSlack:
         if method in ("views.open", "views.publish"):
             return {"ok": True, "view": {**(params.get("view") or {}), "id": f"V{self._next_ts()}"}}
         if method == "users.info":
-            user = {"id": params.get("user"), "name": "someone", "tz": "Europe/Berlin", **self.users.get(str(params.get("user")), {})}
+            uid = str(params.get("user"))
+            user = {"id": uid, "name": uid[1:].lower(), "tz": "Europe/Berlin", **self.users.get(uid, {})}  # "USAM" is @sam
             return {"ok": True, "user": user}
         if method == "oauth.v2.access":
             return {

@@ -5,6 +5,7 @@ import json
 
 from sqlmodel import select
 
+from conversations.people import Person
 from storage.tables import Answer, AnswerChange, Assessment
 from tests.bot.slack.conftest import text_of
 from tests.conftest import session_of
@@ -89,6 +90,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
         "plain_text_input",
         "plain_text_input",
     ]
+    slack.api.users["UDANA"] = {"name": "dana", "real_name": "Dana Levi", "profile": {"display_name": "Dana L.", "real_name": "Dana Levi"}}
     await slack.submit(view, {"owner": "UDANA", "budget": "120k EUR", "time": "20% of one engineer"})
 
     await slack.api.wait_for("chat.postMessage", 8)
@@ -119,7 +121,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
         history = (await session.exec(select(AnswerChange))).all()
     assert row.stage == "finished" and row.gaps == "" and row.answered == 8
     assert answers["ownership"].value == {
-        "owner": {"id": "UDANA", "name": "UDANA"},
+        "owner": {"id": "UDANA", "name": "Dana L."},  # the name people see in Slack, for exports and other platforms
         "budget": {"amount": 120000, "currency": "EUR"},
         "time": "20% of one engineer",
     }
@@ -221,6 +223,7 @@ async def test_status_in_a_channel_without_an_assessment(slack):
 
 async def test_owner_and_sponsor_commands_update_the_card(slack):
     await started(slack)
+    slack.api.users["UDANA"] = {"name": "dana", "profile": {"display_name": "Dana"}}
     await slack.command("owner <@UDANA|dana>")
     await slack.api.wait_for("chat.postMessage", 4)
     await slack.command("sponsor <@USAM|sam>")
@@ -229,9 +232,9 @@ async def test_owner_and_sponsor_commands_update_the_card(slack):
     card = text_of(slack.messages()[0])
     assert "*Production owner*\n<@UDANA>" in card and "*Sponsor*\n<@USAM>" in card
     assert slack.last("is now the production owner")["thread_ts"] == slack.messages()[0]["ts"]
-    assert "dana is now the production owner of Churn model." in text_of(slack.last("is now the production owner"))
+    assert "Dana is now the production owner of Churn model." in text_of(slack.last("is now the production owner"))
     loaded = await slack.core.repos.assessments.load(assessment_id=1)
-    assert loaded.state.owner.id == "UDANA" and loaded.state.sponsor.id == "USAM"
+    assert loaded.state.owner == Person(name="Dana", id="UDANA") and loaded.state.sponsor.id == "USAM"
     answer = await slack.command("owner dana")
     assert "Name the person with @" in answer.text
 

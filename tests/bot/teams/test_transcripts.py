@@ -13,6 +13,7 @@ from tests.conftest import NOW
 @pytest.fixture
 async def adapter(tmp_path):
     core = await bootstrap(Config.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"}), clock=lambda: NOW)
+
     async def elsewhere(**kw):  # a transcript has one conversation: nothing is updated anywhere else
         raise AssertionError(f"updated another conversation: {kw}")
 
