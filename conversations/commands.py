@@ -27,7 +27,7 @@ class StartCheck:
 
 @dataclass(frozen=True)
 class Status:
-    pass
+    project: str = ""  # which check, where a conversation holds several; "" for the only one
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,19 @@ class ListChecks:
 @dataclass(frozen=True)
 class SetOwner:
     person: Person
+    project: str = ""
 
 
 @dataclass(frozen=True)
 class SetSponsor:
     person: Person
+    project: str = ""
 
 
 @dataclass(frozen=True)
 class SnoozeCheck:
     days: int
+    project: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,18 +96,30 @@ def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Co
         return Help()
     if word in _PLAIN and not rest:
         return _PLAIN[word]()
+    if word == "status":
+        return Status(project=rest)
     if word == "start":
         problem = f"Name the project, e.g. {prefix}start Churn model." if not rest else validate_project(rest)
         return Invalid(problem) if problem else StartCheck(project=rest)
     if word in ("owner", "sponsor"):
         if not mentions:
             return Invalid(f"Name the person with @, e.g. {prefix}{word} @dana.")
-        return SetOwner(mentions[0]) if word == "owner" else SetSponsor(mentions[0])
+        project = _after_mention(rest, mentions[0])
+        return SetOwner(mentions[0], project) if word == "owner" else SetSponsor(mentions[0], project)
     if word == "snooze":
-        if not rest.isdigit() or not 1 <= int(rest) <= MAX_SNOOZE_DAYS:
+        days, _, project = rest.partition(" ")
+        if not days.isdigit() or not 1 <= int(days) <= MAX_SNOOZE_DAYS:
             return Invalid(f"For how many days? A number from 1 to {MAX_SNOOZE_DAYS}, e.g. {prefix}snooze 7.")
-        return SnoozeCheck(days=int(rest))
+        return SnoozeCheck(days=int(days), project=project.strip())
     return Unknown(word=word[:40], text=text.strip())
+
+
+def _after_mention(rest: str, person: Person) -> str:
+    """What follows the person named first: the project, where the command names one."""
+    written = "@" + person.name
+    if rest.lower().startswith(written.lower()):
+        return rest[len(written) :].strip()
+    return rest.partition(" ")[2].strip() if rest.startswith("@") else ""
 
 
 _SIMPLE = {

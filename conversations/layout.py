@@ -59,7 +59,6 @@ class People:
 class Buttons:
     actions: tuple[Action, ...]
     primary: bool = False  # the first is the thing to do next
-    assessment_id: int | None = None  # the check they act on, when not the message's
 
 
 @dataclass(frozen=True)
@@ -125,7 +124,8 @@ def of_reply(
     q = BY_KEY.get(reply.question or "")
     parts: tuple[Part, ...]
     if assessment_id is None or (q is None and reply.tone in (Tone.QUESTION, Tone.SAVED)):
-        parts = (paragraph(reply), Buttons(_commands(reply))) if _commands(reply) and assessment_id is not None else (paragraph(reply),)
+        targeted = assessment_id is not None or all(a.target for a in _commands(reply))
+        parts = (paragraph(reply), Buttons(_commands(reply))) if _commands(reply) and targeted else (paragraph(reply),)
     elif reply.tone is Tone.QUESTION and q is not None and inline_forms:
         form = Form(FormKind.ANSWER, answer_form(q, current=current), assessment_id=assessment_id, question=q.key)
         parts = (Text(lead=reply.title), Inputs(form), Buttons(reply.actions))
@@ -188,6 +188,6 @@ def of_home(listed: Sequence[Listing], *, start: str) -> Message:
     for item in listed[:MAX_HOME]:
         gaps = ", ".join(GAP_LABELS[g] for g in item.gaps) or "none"
         parts.append(Text(lead=item.project, text=f"{item} · {item.level}\nOpen gaps: {gaps}"))
-        carry_on = Action("See the result" if item.stage is Stage.FINISHED else "Continue", Verb.RESUME)
-        parts.append(Buttons((carry_on,), primary=item.stage is not Stage.FINISHED, assessment_id=item.id))
+        carry_on = Action("See the result" if item.stage is Stage.FINISHED else "Continue", Verb.RESUME, target=item.id)
+        parts.append(Buttons((carry_on,), primary=item.stage is not Stage.FINISHED))
     return Message(summary="Your AI readiness checks", parts=tuple(parts))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from conversations.people import Person
 from conversations.scoring import Scorecard
 
 
@@ -37,6 +38,9 @@ class Verb(str, Enum):
     RESUME = "resume"
     SNOOZE = "snooze"  # `number`: days
     FILL = "fill"  # open the form with exactly the fields that close the blocking gaps
+    STATUS = "status"  # where the check stands, for the person who asked
+    OWNER = "owner"  # `value`: the person (see `Action.person`)
+    SPONSOR = "sponsor"
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,17 @@ class Action:
     number: int | None = None
     question: str | None = None  # the question on screen when the button was drawn
     value: str | None = None
+    target: int | None = None  # the check it acts on, when not the one its message is about
+
+    @classmethod
+    def naming(cls, label: str, verb: Verb, person: Person, *, target: int | None = None) -> Action:
+        """A button that names a person (owner, sponsor): their key and name travel in `value`."""
+        return cls(label, verb, value=f"{person.key}\t{person.name}"[:64], target=target)
+
+    @property
+    def person(self) -> Person | None:
+        key, _, name = (self.value or "").partition("\t")
+        return Person.from_key(key, name=name or key) if key else None
 
     @property
     def words(self) -> str:
@@ -56,7 +71,7 @@ class Action:
 
     def data(self, *, assessment_id: int | None) -> dict[str, Any]:
         """The action as a small dict for a button's payload (see `read_action`)."""
-        found: dict[str, Any] = {"a": assessment_id, "v": self.verb.value}
+        found: dict[str, Any] = {"a": self.target or assessment_id, "v": self.verb.value}
         for name, short in (("number", "n"), ("question", "q"), ("value", "c")):
             if getattr(self, name) is not None:
                 found[short] = getattr(self, name)

@@ -58,11 +58,11 @@ HELP = (
 
 USAGE = (
     ("start <project>", "start the check for a project in this conversation"),
-    ("status", "where this conversation's check stands"),
+    ("status [project]", "where a check here stands"),
     ("list", "every check in this workspace"),
-    ("owner @person", "name the production owner"),
-    ("sponsor @person", "name the sponsor"),
-    ("snooze <days>", "pause this conversation's reminders"),
+    ("owner @person [project]", "name the production owner"),
+    ("sponsor @person [project]", "name the sponsor"),
+    ("snooze <days> [project]", "pause a check's reminders"),
     ("digest", "preview your weekly sponsor digest"),
     ("settings", "reminder and digest settings (workspace admins)"),
     ("help", "this help"),

@@ -16,7 +16,7 @@ from conversations.messages import Action, Reply, Verb
 from conversations.people import Person
 from conversations.ports import Assessments, Listing, Place, Workspaces
 from conversations.present import Redraws, Screen, present
-from conversations.prompts import NOT_FOUND, commands_help, error
+from conversations.prompts import NOT_FOUND, USAGE, commands_help, error
 from conversations.questions import BY_KEY
 from conversations.scoring import GAP_LABELS, score
 from conversations.service import NotFound, Turns
@@ -24,6 +24,18 @@ from conversations.settings import read_settings
 from conversations.shown import Actor, Card, Form, FormKind, Shown, arrange
 
 MAX_LISTED = 20
+MAX_ASKED = 10  # buttons when asking which check a command is about
+
+
+def _about_one_check(command: cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.SnoozeCheck) -> Action:
+    """A command about one check, as the action its buttons carry."""
+    if isinstance(command, cmd.Status):
+        return Action("Status", Verb.STATUS)
+    if isinstance(command, cmd.SnoozeCheck):
+        return Action("Snooze", Verb.SNOOZE, number=command.days)
+    return Action.naming("", Verb.OWNER if isinstance(command, cmd.SetOwner) else Verb.SPONSOR, command.person)
+
+
 REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP})  # buttons whose result takes the place of their message
 
 
@@ -70,27 +82,28 @@ class Preflight:
             return await self.digest_preview(actor)
         if isinstance(command, cmd.OpenSettings):
             return await self.settings_form(actor)
-        event: events.Event
-        if isinstance(command, cmd.Status):
-            event = events.Status(by=by)
-        elif isinstance(command, cmd.SetOwner):
-            event = events.SetOwner(person=command.person, by=by)
-        elif isinstance(command, cmd.SetSponsor):
-            event = events.SetSponsor(person=command.person, by=by)
-        elif isinstance(command, cmd.SnoozeCheck):
-            event = events.Snooze(days=command.days, by=by)
-        else:
-            assert isinstance(command, cmd.Unknown)
-            event = cmd.read(command.text, by=by)  # a typed answer or command for the check here
-        found = await self.assessments.latest_in_channel(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
-        if found is None:
-            if isinstance(command, cmd.Unknown):
+        listed = await self.assessments.in_channel(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
+        if isinstance(command, cmd.Unknown):  # a typed answer or command: for the check started last here
+            if not listed:
                 return self._unknown(actor, command)
+            return await self.turn(actor, assessment_id=listed[0].id, event=cmd.read(command.text, by=by))
+        if not listed:
             return _private(error(f"There is no readiness check in this conversation yet. Start one with {actor.prefix}start <project>."))
-        shown = await self.turn(actor, assessment_id=found, event=event)
-        if isinstance(command, cmd.Status):  # only for the person who asked
-            return replace(shown, private=shown.private + shown.thread, thread=())
-        return shown
+        assert isinstance(command, cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.SnoozeCheck)  # the rest were answered above
+        action = _about_one_check(command)
+        named = [i for i in listed if i.project.casefold() == command.project.casefold()]
+        if command.project and not named:
+            return self._which(actor, listed, action, problem=f"There is no check named '{command.project}' here.")
+        if len(listed) > 1 and not named:
+            return self._which(actor, listed, action, problem=f"This conversation has {len(listed)} checks: which one?")
+        return await self.act(actor, assessment_id=(named or listed)[0].id, action=action, from_message=False)
+
+    def _which(self, actor: Actor, listed: Sequence[Listing], action: Action, *, problem: str) -> Shown:
+        """Ask which check a command is about, with a button for each (and the words for typing it)."""
+        usage = next(u for u, _ in USAGE if u.split()[0] == action.verb.value)
+        typed = f"{actor.prefix}{usage.replace('[project]', '<project>')}"
+        buttons = tuple(replace(action, label=i.project, target=i.id) for i in listed[:MAX_ASKED])
+        return _private(Reply(title=problem, body=f"Pick one, or name it: {typed}", actions=buttons))
 
     async def start(self, actor: Actor, *, project: str, sponsor: Person | None = None) -> Shown:
         place = Place(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
@@ -98,8 +111,8 @@ class Preflight:
             place=place, project=project, by=actor.person, sponsor=sponsor, now=self.clock(), applying=actor.request
         )
         if started.replayed:  # done before a crash; its card may not have been posted
-            found = await self.assessments.latest_in_channel(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
-            loaded = await self.assessments.load(assessment_id=found) if found else None
+            listed = await self.assessments.in_channel(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
+            loaded = await self.assessments.load(assessment_id=listed[0].id) if listed else None
             if loaded is None:
                 return Shown()
             card = Card(loaded.id, loaded.state, loaded.version)
@@ -195,6 +208,8 @@ class Preflight:
 
     async def act(self, actor: Actor, *, assessment_id: int, action: Action, from_message: bool = True) -> Shown:
         """A button was pressed."""
+        if action.verb in (Verb.STATUS, Verb.OWNER, Verb.SPONSOR):
+            return await self._about(actor, assessment_id=assessment_id, action=action)
         if action.verb is Verb.ANSWER:
             return await self.answer_form(actor, assessment_id=assessment_id, question=action.question or "")
         if action.verb is Verb.FILL:
@@ -205,6 +220,21 @@ class Preflight:
         else:
             event = cmd.read(action.words, by=actor.person, question=action.question)
         return await self.turn(actor, assessment_id=assessment_id, event=event, from_message=from_message and action.verb in REPLACES)
+
+    async def _about(self, actor: Actor, *, assessment_id: int, action: Action) -> Shown:
+        """Status, owner and sponsor, for one check."""
+        person = action.person
+        event: events.Event
+        if action.verb is Verb.STATUS:
+            event = events.Status(by=actor.person)
+        elif person is None:
+            return self.unreadable()
+        else:
+            event = (events.SetOwner if action.verb is Verb.OWNER else events.SetSponsor)(person=person, by=actor.person)
+        shown = await self.turn(actor, assessment_id=assessment_id, event=event)
+        if action.verb is Verb.STATUS:  # only for the person who asked
+            return replace(shown, private=shown.private + shown.thread, thread=())
+        return shown
 
     def unreadable(self) -> Shown:
         """A button or form whose payload does not read (forged, or from an older version): nothing to act on."""

@@ -212,17 +212,16 @@ class SqlAssessments(SqlRepository):
             rows = (await session.exec(query)).all()
         return [_listing(r) for r in rows]
 
-    async def latest_in_channel(self, *, platform: str, workspace: str, channel: str) -> int | None:
-        """The assessment most recently started in a channel."""
+    async def in_channel(self, *, platform: str, workspace: str, channel: str) -> list[Listing]:
+        """The assessments of one conversation, the most recently started first."""
         async with self.session() as session:
             query = (
-                select(Assessment.id)
+                select(Assessment)
                 .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Assessment.channel == channel)
                 .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
-                .limit(1)
             )
-            return (await session.exec(query)).first()
+            return [_listing(r) for r in (await session.exec(query)).all()]
 
     async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]:
         """Assessments a person started, owns or sponsors (the 50 most recently changed)."""

@@ -73,8 +73,9 @@ def _drawn(part: layout.Part, *, assessment_id: int | None) -> list[dict[str, An
             {"type": "context", "elements": [mrkdwn(f"{escape(part.lead)} {', '.join(who(p) for p in part.people)}{escape(part.tail)}")]}
         ]
     if isinstance(part, layout.Buttons):
-        aid = part.assessment_id if part.assessment_id is not None else assessment_id
-        elements = [button(a, assessment_id=aid, index=i, primary=part.primary and i == 0) for i, a in enumerate(part.actions[:25])]
+        elements = [
+            button(a, assessment_id=assessment_id, index=i, primary=part.primary and i == 0) for i, a in enumerate(part.actions[:25])
+        ]
         return [{"type": "actions", "elements": elements}] if elements else []
     if isinstance(part, layout.Menu):
         options = [

@@ -95,7 +95,9 @@ class Show:
         return str(posted["ts"])
 
     async def tell(self, replies: tuple[Reply, ...], *, assessment_id: int | None) -> None:
-        await self.notify(private_text(replies), escaped=True)
+        messages = [self._message(r, assessment_id) for r in replies]
+        drawn = None if all(m.plain for m in messages) else [b for m in messages for b in blocks.blocks_of(m)][: blocks.MAX_BLOCKS]
+        await self.notify(private_text(replies), escaped=True, blocks_=drawn)
 
     async def replace_source(self, reply: Reply, *, assessment_id: int | None, place: Place | None) -> bool:
         if not self.source_ts or place is None:
@@ -118,24 +120,25 @@ class Show:
             channel=place.channel, ts=place.thread or "", text=blocks.summary(message), blocks=blocks.blocks_of(message)
         )
 
-    async def notify(self, text: str, *, escaped: bool = False) -> None:
-        """An ephemeral message to the person: through the response URL, in the channel, or in a direct message."""
+    async def notify(self, text: str, *, escaped: bool = False, blocks_: list[dict[str, Any]] | None = None) -> None:
+        """An ephemeral message to the person (with buttons, when it offers some): through the response URL, in the
+        channel, or in a direct message."""
         text = text if escaped else blocks.clip(blocks.escape(text), blocks.MAX_TEXT)
         if self.response_url:
             try:
                 hook = AsyncWebhookClient(self.response_url, session=self.session)
-                sent = await hook.send(text=text, response_type="ephemeral", replace_original=False)
+                sent = await hook.send(text=text, blocks=blocks_, response_type="ephemeral", replace_original=False)
                 if sent.status_code < 400:
                     return
             except Exception as e:  # the response URL has expired or is unreachable: try the Web API
                 log.info("response_url failed: %s", e)
         if self.channel:
             try:
-                await self.client.chat_postEphemeral(channel=self.channel, user=self.user.id or "", text=text)
+                await self.client.chat_postEphemeral(channel=self.channel, user=self.user.id or "", text=text, blocks=blocks_)
                 return
             except (SlackApiError, *NETWORK_ERRORS) as e:
                 log.info("chat.postEphemeral failed: %s", e)
         try:
-            await self.client.chat_postMessage(channel=self.user.id or "", text=text)
+            await self.client.chat_postMessage(channel=self.user.id or "", text=text, blocks=blocks_)
         except (SlackApiError, *NETWORK_ERRORS) as e:
             log.warning("could not tell %s: %s", self.user.id, e)

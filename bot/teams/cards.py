@@ -102,8 +102,7 @@ def _drawn(part: layout.Part, *, assessment_id: int | None) -> tuple[list[dict[s
     if isinstance(part, layout.People):
         return [text(f"{escape(part.lead)} {', '.join(who(p) for p in part.people)}{escape(part.tail)}", isSubtle=True)], []
     if isinstance(part, layout.Buttons):
-        aid = part.assessment_id if part.assessment_id is not None else assessment_id
-        return [], [press(a, assessment_id=aid) for a in part.actions]
+        return [], [press(a, assessment_id=assessment_id) for a in part.actions]
     if isinstance(part, layout.Menu):
         choices = [{"title": a.label, "value": json.dumps(a.data(assessment_id=assessment_id))} for a in part.actions]
         menu = {"type": "Input.ChoiceSet", "id": "pick", "label": part.label, "placeholder": part.label, "choices": choices}

@@ -128,10 +128,10 @@ class MemoryAssessments:
         rows = [r for r in self._in(platform, workspace) if not (unfinished_only and r.state.stage is Stage.FINISHED)]
         return [_listing(r) for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)]
 
-    async def latest_in_channel(self, *, platform: str, workspace: str, channel: str) -> int | None:
-        """The assessment most recently started in a channel."""
+    async def in_channel(self, *, platform: str, workspace: str, channel: str) -> list[Listing]:
+        """The assessments of one conversation, the most recently started first."""
         rows = [r for r in self._in(platform, workspace) if r.place.channel == channel]
-        return max(rows, key=lambda r: (r.created_at, r.id)).id if rows else None
+        return [_listing(r) for r in sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)]
 
     async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]:
         """Assessments a person started, owns or sponsors (the 50 most recently changed)."""

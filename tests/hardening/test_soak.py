@@ -22,7 +22,8 @@ FORMS = {
 async def wait_for_assessment(slack, team, channel, timeout=10):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = await slack.core.repos.assessments.latest_in_channel(platform="slack", workspace=team, channel=channel)
+        listed = await slack.core.repos.assessments.in_channel(platform="slack", workspace=team, channel=channel)
+        found = listed[0].id if listed else None
         if found is not None:
             loaded = await slack.core.repos.assessments.load(assessment_id=found)
             if loaded.place.thread:

@@ -254,13 +254,14 @@ async def test_the_thread_is_remembered_once_the_platform_made_it(turns, repos, 
     assert loaded.place == replace(HERE, thread="1700000000.000100")
 
 
-async def test_the_latest_in_a_channel_and_a_persons_own_checks(turns, repos, now, ana, bo):
+async def test_the_checks_of_a_channel_and_a_persons_own_checks(turns, repos, now, ana, bo):
     older = await started(turns, now, ana)
     newer = await started(turns, now + timedelta(minutes=1), bo, project="Fraud model", sponsor=ana)
     await started(turns, now + timedelta(minutes=2), bo, place=replace(HERE, channel="C2"), project="Elsewhere")
-    assert await repos.assessments.latest_in_channel(platform="slack", workspace="T1", channel="C1") == newer
-    assert await repos.assessments.latest_in_channel(platform="slack", workspace="T1", channel="C404") is None
-    assert await repos.assessments.latest_in_channel(platform="slack", workspace="T2", channel="C1") is None
+    here = await repos.assessments.in_channel(platform="slack", workspace="T1", channel="C1")
+    assert [(i.id, i.project) for i in here] == [(newer, "Fraud model"), (older, "Churn model")]
+    assert await repos.assessments.in_channel(platform="slack", workspace="T1", channel="C404") == []
+    assert await repos.assessments.in_channel(platform="slack", workspace="T2", channel="C1") == []
     await turns.run(assessment_id=older, event=events.SetOwner(person=Person("Dana"), by=ana), now=now + timedelta(minutes=3))
     mine = await repos.assessments.for_person(platform="slack", workspace="T1", person=ana.key)
     assert [i.id for i in mine] == [older, newer]  # started one, sponsors the other; the most recently changed first
