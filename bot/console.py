@@ -25,7 +25,6 @@ from conversations.usecases import Preflight
 
 PLATFORM, WORKSPACE, CHANNEL = "console", "local", "terminal"
 QUIT = frozenset({"quit", "exit", "pause", "q"})
-INTERRUPTED = 130  # the shell's code for a program ended by Ctrl-C, so `preflight console && …` stops there
 
 
 def render(reply: Reply) -> str:
@@ -141,12 +140,14 @@ class Console:
             assessment_id = await self._open(project=project, sponsor=sponsor)
             if assessment_id is None:
                 self.say("Nothing started.")
-                return INTERRUPTED if self.interrupted else 0 if project is None else 2
+                return 0 if project is None or self.interrupted else 2
             while True:
                 line = self.ask()
                 if line is None or strip_controls(line).strip().lower() in QUIT:
                     await self._goodbye(assessment_id)
-                    return INTERRUPTED if self.interrupted else 0
+                    # Ctrl-C is a way out like any other, nothing failed and nothing is lost: status 0. (130 would
+                    # have `make run` end the session with "make: *** [run] Error 130", as if something broke.)
+                    return 0
                 self.show(await self.preflight.say(self.actor, assessment_id=assessment_id, text=line))
 
     async def _goodbye(self, assessment_id: int) -> None:

@@ -116,8 +116,8 @@ def test_the_up_arrow_brings_back_earlier_lines_to_edit(terminal, tmp_path):
     ]
 
 
-@pytest.mark.parametrize("key, status", [("ctrl-c", 130), ("ctrl-d", 0)])
-def test_ctrl_c_and_ctrl_d_leave_at_once_and_every_answer_is_kept(terminal, tmp_path, key, status):
+@pytest.mark.parametrize("key", ["ctrl-c", "ctrl-d"])
+def test_ctrl_c_and_ctrl_d_leave_at_once_and_every_answer_is_kept(terminal, tmp_path, key):
     t = at_question_2(terminal)
     t.type("1; half-typed, not sent")
     if key == "ctrl-c":
@@ -125,7 +125,7 @@ def test_ctrl_c_and_ctrl_d_leave_at_once_and_every_answer_is_kept(terminal, tmp_
     else:
         t.type(CTRL_A + CTRL_K + CTRL_D)  # Ctrl-D ends the input on an empty line
     out, code = t.ended(within=5)
-    assert code == status
+    assert code == 0
     assert f"Saved at question 2 of 8. Run '{PREFLIGHT} console' to carry on." in out
     assert "Traceback" not in out
     [check] = exported(tmp_path)
@@ -138,7 +138,7 @@ def test_ctrl_c_at_the_first_prompt_starts_nothing(terminal, tmp_path):
     t.expect(PROMPT)
     t.child.sendintr()
     out, code = t.ended(within=5)
-    assert code == 130 and "Nothing started." in out
+    assert code == 0 and "Nothing started." in out
     assert exported(tmp_path) == []
 
 
@@ -165,6 +165,6 @@ def test_ctrl_c_ends_a_piped_session_waiting_for_its_next_line(tmp_path):
         out, err = process.communicate(timeout=5)
     finally:
         process.kill()
-    assert process.returncode == 130 and err == ""
+    assert process.returncode == 0 and err == ""
     assert "Saved at question 2 of 8." in out
     assert exported(tmp_path)[0]["answers"]["data"]["values"]["notes"] == "nightly batch"
