@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import io
+import os
+import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -98,10 +102,32 @@ def _teams_package(config: Config, *, output: Path, url: str | None) -> int:
     return 0
 
 
+def invocation(program: str | None = None) -> str:
+    """How the person runs this program again from where they are: `preflight` when that name finds it, else its path.
+
+    `make run` starts `.venv/bin/preflight`, which is on no PATH: a goodbye saying 'preflight export'
+    would send them to "command not found".
+    """
+    program = program or sys.argv[0]
+    if Path(program).name != "preflight":  # python -m bot.cli
+        return f"{shlex.quote(sys.executable)} -m bot.cli"
+    path = os.path.abspath(program)
+    found = shutil.which("preflight")
+    if found is not None and os.path.samefile(found, path):
+        return "preflight"
+    relative = os.path.relpath(path)
+    if relative.startswith(os.pardir):
+        return shlex.quote(path)
+    return shlex.quote(relative if os.sep in relative else os.path.join(os.curdir, relative))
+
+
 async def _console(config: Config, *, project: str | None = None, sponsor: str | None = None) -> int:
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a stray byte that is not UTF-8 is one odd character, not a crash
     app = await bootstrap(config)
     try:
-        return await Console(preflight=app.preflight, stdin=sys.stdin, stdout=sys.stdout).run(project=project, sponsor=sponsor)
+        console = Console(preflight=app.preflight, stdin=sys.stdin, stdout=sys.stdout, command=invocation())
+        return await console.run(project=project, sponsor=sponsor)
     finally:
         await app.close()
 

@@ -2,7 +2,8 @@
 
 `parse` reads the words after the command or mention into a typed command; `read` reads a line
 typed inside a check (an answer, or skip / back / edit N …) into an event. Adapters hand in the
-people mentioned, already translated from their platform's syntax.
+people mentioned, already translated from their platform's syntax. Both strip terminal escape
+sequences and control characters first, so none reaches a stored answer from any interface.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from conversations import events
 from conversations.machine import MAX_SNOOZE_DAYS, validate_project
 from conversations.people import Person
+from conversations.text import strip_controls
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ _PLAIN: dict[str, type[Help | Status | ListChecks | DigestPreview | OpenSettings
 
 def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Command:
     """The command in `text`; `prefix` is how this platform's commands begin, for the examples in errors."""
-    word, _, rest = text.strip().partition(" ")
+    text = strip_controls(text)
+    word, rest = [*text.split(maxsplit=1), "", ""][:2]  # a tab or a line break after the word parts it too
     word, rest = word.lower(), rest.strip()
     if word in ("", "help", "?"):
         return Help()
@@ -99,8 +102,9 @@ def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Co
     if word == "status":
         return Status(project=rest)
     if word == "start":
-        problem = f"Name the project, e.g. {prefix}start Churn model." if not rest else validate_project(rest)
-        return Invalid(problem) if problem else StartCheck(project=rest)
+        project = strip_controls(rest, multiline=False)  # a name is one line
+        problem = f"Name the project, e.g. {prefix}start Churn model." if not project else validate_project(project)
+        return Invalid(problem) if problem else StartCheck(project=project.strip())
     if word in ("owner", "sponsor"):
         if not mentions:
             return Invalid(f"Name the person with @, e.g. {prefix}{word} @dana.")
@@ -139,6 +143,7 @@ _SIMPLE = {
 
 def read(text: str, *, by: Person, question: str | None = None) -> events.Event:
     """Interpret one line typed inside a check: a command if it is one, otherwise an answer."""
+    text = strip_controls(text)
     words = text.strip().split()
     low = [w.lower() for w in words]
     if len(low) == 1 and low[0] in ("skip", "back"):

@@ -2,8 +2,12 @@
 
 import json
 import sqlite3
+import subprocess
+from pathlib import Path
 
 import pytest
+
+from tests.loopback import environment
 
 EIGHT = [
     "2; nightly batch, streaming planned",
@@ -180,3 +184,42 @@ def test_starting_a_project_that_is_already_here_opens_it(preflight, tmp_path):
     assert "Resuming Churn model at question 3 of 8." in again.out
     assert rows(tmp_path, "SELECT count(*) FROM assessment") == [(1,)]
     assert rows(tmp_path, "SELECT count(*) FROM answer") == [(3,)]  # the third answer went to the same check
+
+
+def test_escape_sequences_in_piped_lines_are_neither_stored_nor_echoed(preflight, tmp_path):
+    run = preflight("console", stdin=lines("Churn\x1b[D\x1b[D model\x07", "2; nightly batch\x1b[A", "\x1b[Aquit"))
+    assert run.code == 0, run.err
+    assert "> Churn model\n" in run.out and "> 2; nightly batch\n" in run.out
+    assert "\x1b" not in run.out and "\x07" not in run.out
+    assert "Saved at question 2 of 8." in run.out
+    assert rows(tmp_path, "SELECT project FROM assessment") == [("Churn model",)]
+    assert rows(tmp_path, "SELECT value FROM answer") == [('{"choice": "partly", "notes": "nightly batch"}',)]
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "path, named",
+    [
+        ("/usr/bin:/bin", ".venv/bin/preflight"),  # after `make run`: the command is on no PATH
+        (f"{REPO / '.venv' / 'bin'}:/usr/bin:/bin", "preflight"),  # an activated environment
+    ],
+)
+def test_the_goodbye_names_commands_that_work_from_where_the_person_is(tmp_path, path, named):
+    env = environment(DATABASE_URL=f"sqlite:///{tmp_path}/preflight.db", PATH=path)
+    session = subprocess.run(
+        [".venv/bin/preflight", "console"],
+        input=lines("Churn model", *EIGHT, "finish", "quit"),
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert session.returncode == 0, session.stderr
+    goodbye = session.stdout.splitlines()[-1]
+    assert goodbye == f"Finished and saved. '{named} export' writes the results; '{named} console' opens it again."
+    export = subprocess.run(f"{named} export --format json", shell=True, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert export.returncode == 0, export.stderr
+    assert [c["project"] for c in json.loads(export.stdout)] == ["Churn model"]
