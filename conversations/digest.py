@@ -120,5 +120,8 @@ def plan_digest(sponsor: DueSponsor, projects: list[Project], *, tz: str | None,
     assert notice is not None
     key = Due(Kind.DIGEST, digest_period(sponsor.settings, tz=tz, slot=latest)).key(sponsor.id)
     target = Target(platform=sponsor.platform, workspace=sponsor.workspace, person=sponsor.external_id)
-    planned = Planned(key, Kind.DIGEST, notice, target, sponsor.workspace_id, person_id=sponsor.id)
+    slot = latest.strftime("%A %H:%M") + f" {latest.tzname()}"
+    count = f"{len(projects)} sponsored project{'s' * (len(projects) > 1)}"
+    why = f"{sponsor.name}'s weekly digest for {digest_period(sponsor.settings, tz=tz, slot=latest)} ({slot}): {count}"
+    planned = Planned(key, Kind.DIGEST, notice, target, sponsor.workspace_id, person_id=sponsor.id, reason=why)
     return DigestPlan(planned, following, {p.id: p.card.total for p in projects})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 
 from conversations.digest import Project
@@ -42,6 +42,9 @@ class SqlWorkspaces(SqlRepository):
                     escalate_after=settings.escalate_after,
                     digest_weekday=settings.digest_weekday,
                     digest_at=settings.digest_at.strftime("%H:%M"),
+                    stop_after=settings.stop_after,
+                    tz_source=settings.tz_source,
+                    tz_by=settings.tz_by and settings.tz_by[:200],
                 )
             )
             # Reminders: the scheduler looks again at every assessment that may still be reminded.
@@ -55,6 +58,25 @@ class SqlWorkspaces(SqlRepository):
                 person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
                 session.add(person)
             await session.commit()
+
+    async def adopt_zone(self, *, platform: str, workspace: str, tz: str | None, by: str | None, now: datetime) -> bool:
+        """Take a zone from the platform when none was chosen (see the port); whether the workspace's zone changed."""
+        if tz is not None and not valid_zone(tz):
+            return False
+        async with self.session() as session:
+            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
+            # Nothing chosen yet; a zone found on the platform also replaces the "nobody's zone was known" default.
+            open_to = [col(Workspace.tz_source).is_(None)] + ([col(Workspace.tz_source) == "default"] if tz is not None else [])
+            values = {"tz": tz, "tz_source": "platform", "tz_by": (by or "")[:200] or None} if tz else {"tz_source": "default"}
+            changed = await session.exec(update(Workspace).where(col(Workspace.id) == wid, or_(*open_to)).values(**values))
+            if tz is not None and changed.rowcount:
+                await session.exec(  # reminders counted in the old zone are looked at again in the new one
+                    update(Assessment)
+                    .where(col(Assessment.workspace_id) == wid, col(Assessment.next_reminder_at).is_not(None))
+                    .values(next_reminder_at=now)
+                )
+            await session.commit()
+            return bool(tz is not None and changed.rowcount)
 
     async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
         """Delete a workspace with its people, assessments, answers, history, deliveries and Teams references."""

@@ -32,7 +32,7 @@ BIN = Path(sys.executable).parent
 PREFLIGHT = BIN / "preflight"
 KILLED = Path(__file__).with_name("upgrade_killed.py")
 ROOT = Path(__file__).parents[2]
-REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
 HEAD = REVISIONS[-1]
 HINT = "run 'preflight db upgrade'"
 
@@ -155,16 +155,16 @@ def kill_points(traffic: list[tuple[str, str]]) -> list[tuple[str, str, str | No
     workspace = first(traffic, lambda k, s: s.startswith("CREATE TABLE workspace"))
     stamped = first(traffic, lambda k, s: s.startswith("INSERT INTO alembic_version"))
     committed = first(traffic, lambda k, s: k == "commit", after=stamped)
-    last = max(i for i, (kind, sql) in enumerate(traffic) if sql.startswith("UPDATE alembic_version SET version_num='0005'"))
+    last = max(i for i, (kind, sql) in enumerate(traffic) if sql.startswith(f"UPDATE alembic_version SET version_num='{HEAD}'"))
     between = ("between 0001 and 0002, just after the commit", kill_before(traffic, committed + 1), "0001")
     points = [
         ("0001 begun: its first table made", kill_before(traffic, workspace + 1), None),
         ("0001 done and its revision written, not yet committed", kill_before(traffic, committed), None),
         between,
         (
-            "0005 done and its revision written, not yet committed",
+            f"{HEAD} done and its revision written, not yet committed",
             kill_before(traffic, first(traffic, lambda k, s: k == "commit", after=last)),
-            "0004",
+            REVISIONS[-2],
         ),
     ]
     copied = [i for i, (_, sql) in enumerate(traffic) if sql == "DROP TABLE assessment"]
@@ -276,7 +276,7 @@ def refusal_text(message: str) -> str:
 async def test_a_database_from_a_newer_preflight_is_refused_and_not_touched(url):
     await at(url, HEAD)
     await execute(url, "UPDATE alembic_version SET version_num = '0099'")
-    assert "is at schema revision 0099, which this version of Preflight (schema 0005) does not know" in await refusal(url)
+    assert f"is at schema revision 0099, which this version of Preflight (schema {HEAD}) does not know" in await refusal(url)
     with pytest.raises(DatabaseError, match="0099, which this version"):
         await upgrade_database(database_url({"DATABASE_URL": url}))
     assert (await schema(url))[0] == "0099"
