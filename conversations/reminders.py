@@ -203,18 +203,21 @@ def _since(c: Candidate, *, now: datetime) -> tuple[str, ...]:
         parts = []
         for gap in closed:
             by = _last_touch(c, {q for q, _ in GAP_FIELDS[gap]})
-            parts.append(f"{GAP_NAMES[gap].capitalize()} closed" + (f" by {by.by.name} {_on(by.at, c, now=now)}" if by else ""))
+            parts.append(f"{_first_up(GAP_NAMES[gap])} closed" + (f" by {by.by.name} {_on(by.at, c, now=now)}" if by else ""))
         for gap in opened:
             by = _last_touch(c, {q for q, _ in GAP_FIELDS[gap]})
-            parts.append(f"{GAP_NAMES[gap].capitalize()} reopened" + (f" by {by.by.name} {_on(by.at, c, now=now)}" if by else ""))
+            parts.append(f"{_first_up(GAP_NAMES[gap])} reopened" + (f" by {by.by.name} {_on(by.at, c, now=now)}" if by else ""))
         gap_questions = {q for g in (*closed, *opened) for q, _ in GAP_FIELDS[g]}
         others = [t for t in c.touched if t.question not in gap_questions]
         if others:
             parts.append(_updated(others, c, now=now))
         still = ", ".join(GAP_NAMES[g] for g in c.facts.gaps)
         return ("; ".join(parts) + (f"; still open: {still}." if still else "."),)
-    text = _updated(list(c.touched), c, now=now)
-    return (text[0].upper() + text[1:] + ".",)
+    return (_first_up(_updated(list(c.touched), c, now=now)) + ".",)
+
+
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _updated(touched: list[Touched], c: Candidate, *, now: datetime) -> str:
