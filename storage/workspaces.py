@@ -116,18 +116,26 @@ class SqlWorkspaces(SqlRepository):
         if not person_ids:
             return {}
         async with self.session() as session:
-            # Five columns, and sqlmodel's select() is typed for at most four (fastapi/sqlmodel#271).
+            # Seven columns, and sqlmodel's select() is typed for at most four (fastapi/sqlmodel#271).
             columns = select(  # type: ignore[call-overload]
-                Assessment.id, Assessment.sponsor_id, Assessment.updated_at, Assessment.gaps_since, Assessment.digested_total
+                Assessment.id,
+                Assessment.sponsor_id,
+                Assessment.updated_at,
+                Assessment.gaps_since,
+                Assessment.digested_total,
+                Assessment.reminders_since_change,
+                Assessment.last_reminded_at,
             )
             query = columns.where(col(Assessment.sponsor_id).in_(person_ids)).order_by(col(Assessment.id))
-            rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None]] = (await session.exec(query)).all()
+            rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None, int, datetime | None]] = (
+                await session.exec(query)
+            ).all()
             if not rows:
                 return {}
             ids = [aid for aid, *_ in rows]
             loaded = {item.id: item for item in await load_assessments(await session.connection(), col(Assessment.id).in_(ids))}
         out: dict[int, list[Project]] = {}
-        for aid, sponsor_id, updated_at, gaps_since, digested_total in rows:
+        for aid, sponsor_id, updated_at, gaps_since, digested_total, reminded, last_reminded in rows:
             out.setdefault(sponsor_id, []).append(
                 Project(
                     id=aid,
@@ -135,6 +143,7 @@ class SqlWorkspaces(SqlRepository):
                     last_activity=updated_at,
                     gaps_since=dict(gaps_since or {}),
                     previous_total=digested_total,
+                    unanswered=reminded if last_reminded is not None and last_reminded >= updated_at else 0,
                 )
             )
         return out

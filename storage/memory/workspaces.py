@@ -80,6 +80,9 @@ class MemoryWorkspaces:
                         last_activity=row.updated_at,
                         gaps_since=dict(row.gaps_since),
                         previous_total=row.digested_total,
+                        unanswered=row.reminders_since_change
+                        if row.last_reminded_at is not None and row.last_reminded_at >= row.updated_at
+                        else 0,
                     )
                 )
         return out

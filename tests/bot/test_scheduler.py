@@ -185,6 +185,11 @@ async def test_weeks_of_passes_back_off_then_leave_it_to_the_digest_and_a_change
         "This is the last reminder here: 6 with no change. Sam keeps seeing it in their weekly digest. "
         "Any change to the check starts them again."
     )
+    # From now on the sponsor's Monday digest is where the check stays in view.
+    await scheduler.digest_pass(now=datetime(2027, 1, 29, tzinfo=UTC))  # Sam's first digest is scheduled
+    await scheduler.digest_pass(now=datetime(2027, 2, 1, 9, tzinfo=UTC))
+    (digest,) = [n for n, _ in sender.sent if n.kind == "digest"]
+    assert digest.lines[0].endswith("\nThe channel has had 6 reminders with no change and hears no more: it stays in view here.")
     # Dana names the owner's budget anew on Monday 1 February: the back-off starts again, and says what changed.
     monday = datetime(2027, 2, 1, 11, tzinfo=UTC)
     budget = {**FULL["ownership"], "budget": "200k EUR"}

@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from conversations.commands import read
 from conversations.people import Person
 from conversations.ports import Incoming, Place
-from conversations.reminders import Notice, Planned, Target
+from conversations.reminders import Notice, Planned, Rescheduled, Target
 from conversations.schedule import Kind, Settings, next_digest
 from tests.storage.conftest import ELSEWHERE, HERE
 
@@ -152,3 +152,15 @@ async def test_a_zone_from_the_platform_is_taken_until_an_admin_chooses_one(turn
     )
     assert await repos.workspaces.adopt_zone(platform="slack", workspace="T2", tz="Asia/Tokyo", by="Ana", now=later) is False
     assert (await repos.workspaces.settings(platform="slack", workspace="T2")).tz == "Europe/Berlin"
+
+
+async def test_a_sponsors_projects_carry_the_reminders_unanswered_since_the_last_change(turns, repos, now):
+    aid = (await turns.start(place=HERE, project="Churn model", by=ANA, now=now, sponsor=SAM)).id
+    (candidate,) = await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10)
+    later = now + timedelta(days=30)
+    quiet = replace(candidate.facts, last_reminded=later, reminders_since_change=6)
+    await repos.deliveries.record(planned=[], rescheduled=[Rescheduled(aid, None, quiet)], now=now)
+    sam = await repos.workspaces.person_id(platform="slack", workspace="T1", person="USAM")
+    assert [p.unanswered for p in (await repos.workspaces.sponsored(person_ids=[sam]))[sam]] == [6]
+    await turns.run(assessment_id=aid, event=read("1", by=ANA), now=later + timedelta(hours=1))  # a change
+    assert [p.unanswered for p in (await repos.workspaces.sponsored(person_ids=[sam]))[sam]] == [0]
