@@ -199,7 +199,7 @@ def _since(c: Candidate, *, now: datetime) -> tuple[str, ...]:
         return ()
     if c.facts.finished:
         closed = [g for g in c.facts.reminded_gaps if g not in c.facts.gaps]
-        opened = [g for g in c.facts.gaps if g not in c.facts.reminded_gaps]
+        opened = [g for g in c.facts.gaps if g not in c.facts.reminded_gaps] if c.facts.reminded_gaps else []
         parts = []
         for gap in closed:
             by = _last_touch(c, {q for q, _ in GAP_FIELDS[gap]})

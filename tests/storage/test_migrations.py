@@ -345,3 +345,25 @@ async def test_the_application_connections_keep_the_drivers_own_transactions_aft
             assert (await conn.execute(text("SELECT count(*) FROM workspace"))).scalar() == 1
     finally:
         await engine.dispose()
+
+
+async def test_the_backoff_migration_keeps_a_chosen_zone_and_the_gaps_last_reminded(url):
+    # Before 0006 nothing said where a zone came from: one that is not UTC was chosen by an admin.
+    await at(url, "0005")
+    stamp = "'2026-11-23T10:00:00+00:00'"
+    await execute(
+        url,
+        f"INSERT INTO workspace (id, platform, external_id, created_at, tz) VALUES (1, 'slack', 'T1', {stamp}, 'Europe/Berlin')",
+        f"INSERT INTO workspace (id, platform, external_id, created_at) VALUES (2, 'slack', 'T2', {stamp})",
+        f"INSERT INTO person (id, workspace_id, external_id, name, updated_at) VALUES (1, 1, 'U1', 'Ana', {stamp})",
+        "INSERT INTO assessment (id, workspace_id, platform, channel, project, started_by_id, stage, cursor, skipped, version,"
+        " answered, total, level, gaps, has_gaps, created_at, updated_at, last_reminded_at, reminders_since_change)"
+        f" VALUES (1, 1, 'slack', 'C1', 'Churn', 1, 'finished', 8, '[]', 1, 8, 7.0, 'Ready', 'owner,roi', true, {stamp}, {stamp},"
+        f" {stamp}, 2)",
+    )
+    assert await upgrade_database(database_url({"DATABASE_URL": url})) == HEAD
+    async with opened(url) as engine, engine.connect() as conn:
+        zones = (await conn.execute(text("SELECT external_id, tz, tz_source, stop_after FROM workspace ORDER BY id"))).all()
+        reminded = (await conn.execute(text("SELECT reminded_gaps FROM assessment"))).scalar()
+    assert [tuple(z) for z in zones] == [("T1", "Europe/Berlin", "settings", 6), ("T2", "UTC", None, 6)]
+    assert reminded == "owner,roi"

@@ -1,7 +1,8 @@
 """reminder back-off: the cap on unanswered reminders, where the workspace zone came from, the gaps last reminded
 
 Workspaces whose zone is not UTC had it chosen in the settings before this revision; the others
-have their zone looked for again (the first person's, on the platform).
+have their zone looked for (the first person's, on the platform). Checks already reminded take
+the gaps open now as those their last reminder named.
 
 Revision ID: 0006
 Revises: 0005
@@ -27,6 +28,8 @@ def upgrade() -> None:
     op.execute("UPDATE workspace SET tz_source = 'settings' WHERE tz <> 'UTC'")
     with op.batch_alter_table('assessment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminded_gaps', sqlmodel.sql.sqltypes.AutoString(length=64), server_default='', nullable=False))
+    # What the last reminder named, as near as is known: the gaps open now.
+    op.execute("UPDATE assessment SET reminded_gaps = gaps WHERE last_reminded_at IS NOT NULL")
 
 
 def downgrade() -> None:
