@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 from conversations.messages import Action, Verb
@@ -221,7 +221,7 @@ def _first_up(text: str) -> str:
 
 
 def _updated(touched: list[Touched], c: Candidate, *, now: datetime) -> str:
-    """'Ana answered 2 questions on Tuesday', 'Ana and Ben updated ROI in business terms today'."""
+    """'Ana answered 2 questions on Tuesday', 'Ana and Ben answered ROI in business terms today'."""
     names = list(dict.fromkeys(t.by.name for t in touched))
     who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     questions = list(dict.fromkeys(t.question for t in touched))
@@ -238,7 +238,7 @@ def _on(when: datetime, c: Candidate, *, now: datetime) -> str:
     return day if day in ("today", "yesterday") else f"on {day}"
 
 
-def day_name(when: datetime, *, now: datetime, tz: Any) -> str:
+def day_name(when: datetime, *, now: datetime, tz: tzinfo) -> str:
     """A day as people say it, in the workspace's zone: 'today', 'yesterday', 'Tuesday' this week, else '1 December'."""
     day, today = when.astimezone(tz).date(), now.astimezone(tz).date()
     ago = (today - day).days
