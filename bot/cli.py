@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     ):
         one = sub.add_parser(name, help=what)
         one.add_argument("--now", type=_instant, help="the time to run the pass for, ISO 8601 (default: now); no zone means UTC")
+        one.add_argument("--dry-run", action="store_true", help="print what the pass would send, to whom and why; send and record nothing")
     console = sub.add_parser("console", help="the assessment in the terminal (answers may be piped, one per line)")
     console.add_argument("--project", help="start a new assessment of this project straight away")
     console.add_argument("--sponsor", help="the sponsor of the new assessment")
@@ -75,10 +76,17 @@ def _instant(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-async def _pass(config: Config, *, kind: str, now: datetime | None) -> int:
+async def _pass(config: Config, *, kind: str, now: datetime | None, dry_run: bool = False) -> int:
     app = await bootstrap(config)
     try:
         scheduler = app.scheduler
+        if dry_run:
+            from bot.dry_run import describe
+
+            when = now or app.clock()
+            run = scheduler.nudge_pass if kind == "nudge" else scheduler.digest_pass
+            print(describe(await run(now=when, dry_run=True), kind=kind, now=when))
+            return 0
         if not scheduler.senders:
             raise Failure(f"Nothing to send to: no Slack or Teams credentials are set. {CONNECT_HINT}")
         when = now or app.clock()
@@ -228,7 +236,7 @@ async def dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "worker":
         return await _worker(config, scheduler=not args.no_scheduler)
     if args.command in ("nudge", "digest"):
-        return await _pass(config, kind=args.command, now=args.now)
+        return await _pass(config, kind=args.command, now=args.now, dry_run=args.dry_run)
     if args.command == "console":
         return await _console(config, project=args.project, sponsor=args.sponsor)
     if args.command == "export":

@@ -2,7 +2,8 @@
 
 A pass plans (pure, in conversations/), queues each delivery once by its key, then sends
 what is queued through each platform's Sender, retrying failures with backoff and
-marking the ones that can never be delivered.
+marking the ones that can never be delivered. A dry run only reads: it plans what a pass
+would send at that moment, and reports it without sending or recording anything.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ SEND_BATCH = 20
 KEEP_EVERY = 30.0  # seconds between two extensions of a batch's lease (which is minutes)
 MAX_ATTEMPTS = 5
 TZ_REFRESH = timedelta(days=7)
+PLATFORMS = ("slack", "teams")  # what a dry run looks at when no platform is configured
+DRY_RUN_LIMIT = 10_000
 
 
 @dataclass
@@ -36,6 +39,10 @@ class Report:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    # A dry run's findings: what a pass would queue and send, and what it would ask the platforms.
+    planned: list[Planned] = field(default_factory=list)
+    waiting: list[Outgoing] = field(default_factory=list)  # queued before, due now (new, or a retry)
+    notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = f"looked at {self.looked_at}, queued {self.queued}, sent {self.sent}, retrying {self.retrying}, failed {self.failed}"
@@ -54,9 +61,12 @@ class Scheduler:
         self.inbox = inbox
         self.senders = dict(senders)
 
-    async def nudge_pass(self, *, now: datetime) -> Report:
-        """Queue every reminder due at `now`, then deliver."""
+    async def nudge_pass(self, *, now: datetime, dry_run: bool = False) -> Report:
+        """Queue every reminder due at `now`, then deliver; a dry run only reports what that would do."""
         report = Report()
+        if dry_run:
+            return await self._dry_nudges(now=now, report=report)
+        await self.find_zones(now=now)
         while True:
             candidates = await self.reminders.claim_assessments(now=now, platforms=list(self.senders), limit=BATCH)
             if not candidates:
@@ -74,9 +84,11 @@ class Scheduler:
         await self.deliver(now=now, report=report)
         return report
 
-    async def digest_pass(self, *, now: datetime) -> Report:
-        """Queue the digests due at `now` in each sponsor's time zone, then deliver."""
+    async def digest_pass(self, *, now: datetime, dry_run: bool = False) -> Report:
+        """Queue the digests due at `now` in each sponsor's time zone, then deliver; a dry run only reports what that would do."""
         report = Report()
+        if dry_run:
+            return await self._dry_digests(now=now, report=report)
         while True:
             due = await self.reminders.claim_sponsors(now=now, platforms=list(self.senders), limit=BATCH)
             if not due:
@@ -98,6 +110,52 @@ class Scheduler:
             if len(due) < BATCH:
                 break
         await self.deliver(now=now, report=report)
+        return report
+
+    async def find_zones(self, *, now: datetime) -> None:
+        """A workspace whose zone nobody chose takes that of the first person to start a check there, asked of the
+        platform once (Slack's users.info; Teams reports zones with messages, so its workspaces adopt them there)."""
+        for platform, workspace, person in await self.reminders.zones_to_find(platforms=list(self.senders), limit=BATCH):
+            tz = None
+            if person.id:
+                try:
+                    tz = await self.senders[platform].time_zone(workspace=workspace, person=person.id)
+                except Exception as e:  # ask again next pass
+                    log.warning("time zone lookup failed for %s in %s: %s", person.id, workspace, e)
+                    continue
+            await self.workspaces.adopt_zone(platform=platform, workspace=workspace, tz=tz, by=person.name if tz else None, now=now)
+
+    def _platforms(self, report: Report) -> list[str]:
+        if self.senders:
+            return list(self.senders)
+        report.notes.append("No Slack or Teams credentials are set: showing what would go out on every platform.")
+        return list(PLATFORMS)
+
+    async def _dry_nudges(self, *, now: datetime, report: Report) -> Report:
+        platforms = self._platforms(report)
+        for platform, workspace, person in await self.reminders.zones_to_find(platforms=platforms, limit=BATCH):
+            report.notes.append(
+                f"Would ask {platform} for {person.name}'s time zone, to set {workspace}'s (reminders below use its zone so far)."
+            )
+        candidates = await self.reminders.claim_assessments(now=now, platforms=platforms, limit=DRY_RUN_LIMIT, lease=False)
+        report.looked_at = len(candidates)
+        report.planned = [p for c in candidates for p in plan(c, now=now)[0]]
+        report.waiting = await self.reminders.claim_outbox(now=now, limit=DRY_RUN_LIMIT, lease=False)
+        return report
+
+    async def _dry_digests(self, *, now: datetime, report: Report) -> Report:
+        platforms = self._platforms(report)
+        due = await self.reminders.claim_sponsors(now=now, platforms=platforms, limit=DRY_RUN_LIMIT, lease=False)
+        report.looked_at = len(due)
+        projects = await self.workspaces.sponsored(person_ids=[s.id for s in due if s.tz_checked_at is not None])
+        for s in due:
+            if s.tz_checked_at is None:
+                report.notes.append(f"{s.name} is a new sponsor: would look up their time zone and schedule their first digest.")
+                continue
+            planned = plan_digest(s, projects.get(s.id, []), tz=s.tz, now=now).planned
+            if planned is not None:
+                report.planned.append(planned)
+        report.waiting = await self.reminders.claim_outbox(now=now, limit=DRY_RUN_LIMIT, lease=False)
         return report
 
     async def _zone(self, sponsor, *, now: datetime) -> tuple[str | None, datetime | None]:

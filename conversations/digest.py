@@ -11,7 +11,7 @@ from conversations.machine import Stage, State
 from conversations.people import Person
 from conversations.questions import TOTAL
 from conversations.reminders import CONTINUE, NEXT_STEP, Notice, Planned, Target
-from conversations.schedule import Due, Kind, digest_period, next_digest
+from conversations.schedule import STOP_AFTER, Due, Kind, digest_period, next_digest
 from conversations.scoring import GAP_LABELS, Scorecard, score
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ class Project:
     last_activity: datetime
     gaps_since: dict[str, str]
     previous_total: float | None  # the score in the last digest, if there was one
+    unanswered: int = 0  # channel reminders since the last change (the channel hears no more at the workspace's cap)
 
     @cached_property
     def card(self) -> Scorecard:
@@ -52,7 +53,7 @@ def _days(since: datetime, now: datetime) -> str:
     return "today" if days == 0 else ("1 day" if days == 1 else f"{days} days")
 
 
-def line(project: Project, *, now: datetime) -> str:
+def line(project: Project, *, now: datetime, stop_after: int = STOP_AFTER) -> str:
     state, card = project.state, project.card
     text = f"{state.project}: {card.percent}% · {card.level.value}"
     if project.previous_total is not None:
@@ -72,10 +73,12 @@ def line(project: Project, *, now: datetime) -> str:
     activity = _days(project.last_activity, now)
     text += f" · last activity {activity if activity == 'today' else activity + ' ago'}"
     text += f"\nNext: {next_action(project)}."
+    if project.unanswered >= stop_after:
+        text += f"\nThe channel has had {project.unanswered} reminders with no change and hears no more: it stays in view here."
     return text
 
 
-def digest(sponsor: Person, projects: list[Project], *, now: datetime) -> Notice | None:
+def digest(sponsor: Person, projects: list[Project], *, now: datetime, stop_after: int = STOP_AFTER) -> Notice | None:
     """One message covering all of a sponsor's projects; None when there are none."""
     if not projects:
         return None
@@ -86,7 +89,7 @@ def digest(sponsor: Person, projects: list[Project], *, now: datetime) -> Notice
     return Notice(
         kind=Kind.DIGEST.value,
         title=title,
-        lines=tuple(line(p, now=now) for p in ordered),
+        lines=tuple(line(p, now=now, stop_after=stop_after) for p in ordered),
         people=(),
         actions=(CONTINUE,) if len(projects) == 1 else (),
         assessment_id=projects[0].id if len(projects) == 1 else None,
@@ -116,9 +119,12 @@ def plan_digest(sponsor: DueSponsor, projects: list[Project], *, tz: str | None,
     latest = next_digest(sponsor.settings, tz=tz, after=now - timedelta(days=7))
     if latest > now:
         return DigestPlan(None, latest, {})
-    notice = digest(Person(name=sponsor.name, id=sponsor.external_id), projects, now=now)
+    notice = digest(Person(name=sponsor.name, id=sponsor.external_id), projects, now=now, stop_after=sponsor.settings.stop_after)
     assert notice is not None
     key = Due(Kind.DIGEST, digest_period(sponsor.settings, tz=tz, slot=latest)).key(sponsor.id)
     target = Target(platform=sponsor.platform, workspace=sponsor.workspace, person=sponsor.external_id)
-    planned = Planned(key, Kind.DIGEST, notice, target, sponsor.workspace_id, person_id=sponsor.id)
+    slot = latest.strftime("%A %H:%M") + f" {latest.tzname()}"
+    count = f"{len(projects)} sponsored project{'s' * (len(projects) > 1)}"
+    why = f"{sponsor.name}'s weekly digest for {digest_period(sponsor.settings, tz=tz, slot=latest)} ({slot}): {count}"
+    planned = Planned(key, Kind.DIGEST, notice, target, sponsor.workspace_id, person_id=sponsor.id, reason=why)
     return DigestPlan(planned, following, {p.id: p.card.total for p in projects})

@@ -169,6 +169,12 @@ class Workspaces(Protocol):
 
     async def save_settings(self, *, platform: str, workspace: str, settings: Settings, now: datetime) -> None: ...
 
+    async def adopt_zone(self, *, platform: str, workspace: str, tz: str | None, by: str | None, now: datetime) -> bool:
+        """The workspace's zone from the platform (`by`'s profile or client), unless an admin chose one or one was found
+        before; None records that nobody's zone was known (UTC stays). Whether the zone changed (its reminders are then
+        looked at again)."""
+        ...
+
     async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
         """Delete a workspace with its people, assessments, answers, history and deliveries."""
         ...
@@ -287,16 +293,21 @@ class DueSponsor:
 class Deliveries(Protocol):
     """The scheduler's queues (assessments and sponsors due a look, the outbox keyed once per delivery), claimed under leases."""
 
-    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[Candidate]:
-        """Assessments whose next look is due, leased for DELIVERY_LEASE, with all the planner needs."""
+    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[Candidate]:
+        """Assessments whose next look is due, leased for DELIVERY_LEASE, with all the planner needs (without `lease`, only
+        read: a dry run changes nothing)."""
+        ...
+
+    async def zones_to_find(self, *, platforms: Sequence[str], limit: int) -> list[tuple[str, str, Person]]:
+        """(platform, workspace, first person to start a check there) for workspaces whose zone was never looked for."""
         ...
 
     async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
         """Queue the planned notices (once per key) and write each assessment's next look if still leased; how many were new."""
         ...
 
-    async def claim_outbox(self, *, now: datetime, limit: int) -> list[Outgoing]:
-        """Deliveries due now (new, to retry, or abandoned by a crashed sender), oldest first, leased."""
+    async def claim_outbox(self, *, now: datetime, limit: int, lease: bool = True) -> list[Outgoing]:
+        """Deliveries due now (new, to retry, or abandoned by a crashed sender), oldest first, leased (or only read)."""
         ...
 
     async def keep(self, *, ids: Sequence[int], until: datetime) -> None:
@@ -307,8 +318,8 @@ class Deliveries(Protocol):
         """Record how each send went; one more attempt each."""
         ...
 
-    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[DueSponsor]:
-        """Sponsors whose digest is due, leased for DELIVERY_LEASE."""
+    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[DueSponsor]:
+        """Sponsors whose digest is due, leased for DELIVERY_LEASE (or only read)."""
         ...
 
     async def record_digests(

@@ -4,8 +4,11 @@ A reminder slot is a working day, at or after the nudge time and before the end 
 working day, in the workspace's time zone. Gap nudges come every `nudge_every` business
 days, counted from the later of the last activity and the last reminder; unfinished
 assessments get a "carry on" reminder once they have stalled for `stall_after`, then on the
-same cadence. After `escalate_after` reminders with no change, the sponsor hears about it.
-A pass that runs late sends one reminder, not one per missed slot.
+same cadence. Reminders back off: after `WEEKLY_AFTER` with no change they come weekly, and
+after `stop_after` the channel hears no more (the sponsor's weekly digest keeps the check in
+view); any change to the check starts the count again. After `escalate_after` reminders with no
+change, the sponsor hears about it. A pass that runs late sends one reminder, not one per missed
+slot.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOOKAHEAD_DAYS = 31
+WEEKLY_AFTER = 3  # reminders with no change before they come weekly
+WEEKLY = 5  # business days: the same weekday a week later
+STOP_AFTER = 6  # the default cap: reminders with no change before the channel is left alone
 
 
 class Kind(str, Enum):
@@ -38,6 +44,9 @@ class Settings:
     escalate_after: int = 3
     digest_weekday: int = 0  # Monday
     digest_at: time = time(9, 0)
+    stop_after: int = STOP_AFTER
+    tz_source: str | None = None  # where `tz` came from: None (never looked for), "default", "platform" or "settings"
+    tz_by: str | None = None  # whose profile or client the zone came from, or the admin who chose it
 
     @property
     def zone(self) -> ZoneInfo:
@@ -72,6 +81,7 @@ class Facts:
     last_reminded: datetime | None = None
     reminders_since_change: int = 0
     escalated: bool = False
+    reminded_gaps: tuple[str, ...] = ()  # the blocking gaps the last reminder named
 
     @property
     def kind(self) -> Kind | None:
@@ -123,9 +133,10 @@ def business_days_between(start: date, end: date) -> int:
 def next_reminder(facts: Facts, settings: Settings, *, after: datetime) -> datetime | None:
     """The earliest moment at or after `after` when a reminder is due; None when none ever will be."""
     kind = facts.kind
-    if kind is None:
-        return None
+    if kind is None or facts.unchanged_reminders >= settings.stop_after:
+        return None  # nothing to remind about, or left to the sponsor's digest until something changes
     tz = settings.zone
+    every = settings.nudge_every if facts.unchanged_reminders < WEEKLY_AFTER else max(settings.nudge_every, WEEKLY)
     now = after.astimezone(tz)
     floors = [now]
     if facts.snoozed_until is not None:
@@ -139,7 +150,7 @@ def next_reminder(facts: Facts, settings: Settings, *, after: datetime) -> datet
         day = start_day + timedelta(days=offset)
         if not is_working_day(day):
             continue
-        if reference is not None and business_days_between(reference.astimezone(tz).date(), day) < settings.nudge_every:
+        if reference is not None and business_days_between(reference.astimezone(tz).date(), day) < every:
             continue
         opens = datetime.combine(day, max(settings.nudge_at, settings.work_start), tzinfo=tz)
         candidate = max(opens, floor)
@@ -183,6 +194,7 @@ def after_sending(facts: Facts, due: list[Due], *, now: datetime) -> Facts:
         last_reminded=now,
         reminders_since_change=facts.unchanged_reminders + 1,
         escalated=escalated,
+        reminded_gaps=facts.gaps,
     )
 
 

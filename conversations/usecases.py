@@ -20,7 +20,7 @@ from conversations.prompts import NOT_FOUND, USAGE, commands_help, error
 from conversations.questions import BY_KEY
 from conversations.scoring import GAP_LABELS, score
 from conversations.service import NotFound, Turns
-from conversations.settings import read_settings
+from conversations.settings import chosen, read_settings
 from conversations.shown import Actor, Card, Form, FormKind, Shown, arrange
 
 MAX_LISTED = 20
@@ -320,14 +320,18 @@ class Preflight:
         settings, _ = read_settings(values)
         if settings is None or not await actor.admin():
             return Shown()
+        current = await self.workspaces.settings(platform=actor.platform, workspace=actor.workspace)
+        settings = chosen(settings, current=current, by=actor.person.name)
         await self.workspaces.save_settings(platform=actor.platform, workspace=actor.workspace, settings=settings, now=self.clock())
         return _private(Reply(title="Preflight's settings are saved for this workspace."))
 
     async def remember_zone(self, actor: Actor, *, tz: str) -> None:
-        """The person's time zone as their client reported it."""
+        """The person's time zone as their client reported it (Teams sends it with each message)."""
         await self.workspaces.set_time_zone(
             platform=actor.platform, workspace=actor.workspace, person=actor.person, tz=tz, now=self.clock()
         )
+        # The first zone a client reports is the workspace's too, until an admin chooses one.
+        await self.workspaces.adopt_zone(platform=actor.platform, workspace=actor.workspace, tz=tz, by=actor.person.name, now=self.clock())
 
     async def forget_workspace(self, *, platform: str, workspace: str) -> None:
         """The app was removed from a workspace: its data goes with it."""

@@ -19,7 +19,7 @@ from conversations.people import Person
 from conversations.questions import BY_KEY, TOTAL, Field, Kind, Question
 from conversations.schedule import Settings
 from conversations.scoring import GAP_FIELDS, GAP_LABELS, score
-from conversations.settings import DAYS, STALL_HOURS
+from conversations.settings import DAYS, STALL_HOURS, STOP_AFTER, zone_origin
 
 LONG_FIELDS = frozenset({"notes", "problem", "statement"})
 
@@ -130,10 +130,16 @@ def settings_form(settings: Settings) -> FormSpec:
             [(str(n), f"{n} reminder{'s' * (n > 1)} with no change") for n in range(1, 11)],
             settings.escalate_after,
         ),
+        pick(
+            "stop_after",
+            "Stop reminding the channel after",
+            [(str(n), f"{n} reminders with no change (then the sponsor's weekly digest)") for n in STOP_AFTER],
+            settings.stop_after,
+        ),
         pick("digest_weekday", "Weekly digest on", [(str(i), d) for i, d in enumerate(DAYS)], settings.digest_weekday),
         at("digest_at", "Weekly digest at", settings.digest_at),
     )
-    return FormSpec(title="Preflight settings", intro="", fields=fields)
+    return FormSpec(title="Preflight settings", intro=f"Time zone\n{zone_origin(settings)}", fields=fields)
 
 
 @dataclass(frozen=True)

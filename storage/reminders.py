@@ -18,11 +18,11 @@ from sqlmodel import col
 
 from conversations.people import Person as PersonRef
 from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Outgoing
-from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target
+from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target, Touched
 from conversations.schedule import Facts
 from storage.queue import claim as claim_rows
 from storage.rows import insert_for, person_ref, settings_of
-from storage.tables import Assessment, Person, Reminder, Workspace
+from storage.tables import AnswerChange, Assessment, Person, Reminder, Workspace
 
 __all__ = ["LEASE", "DueSponsor", "Outcome", "Outgoing", "ReminderStore", "settings_of"]
 LEASE = DELIVERY_LEASE
@@ -36,8 +36,8 @@ class ReminderStore:
         self.engine = engine
         self._insert = insert_for(engine)
 
-    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[Candidate]:
-        """Assessments whose next look is due, leased to this pass, with all the planner needs."""
+    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[Candidate]:
+        """Assessments whose next look is due, leased to this pass (only read, without `lease`), with all the planner needs."""
         async with self.engine.begin() as conn:
             due = (
                 select(col(Assessment.id))
@@ -45,7 +45,10 @@ class ReminderStore:
                 .order_by(col(Assessment.next_reminder_at))
                 .limit(limit)
             )
-            ids = [row.id for row in await claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
+            if lease:
+                ids = [row.id for row in await claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
+            else:
+                ids = list((await conn.execute(due)).scalars())
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)
@@ -59,7 +62,24 @@ class ReminderStore:
             person_ids = {i for a, _ in rows for i in (a.started_by_id, a.sponsor_id, a.owner_id) if i}
             found = (await orm.execute(select(Person).where(col(Person.id).in_(person_ids)))).scalars()
             people = {p.id: p for p in found if p.id is not None}
-        return [_candidate(a, w, people) for a, w in rows]
+            touched = await _touched(conn, ids)
+        return [_candidate(a, w, people, touched.get(a.id or 0, ())) for a, w in rows]
+
+    async def zones_to_find(self, *, platforms: Sequence[str], limit: int) -> list[tuple[str, str, PersonRef]]:
+        """Workspaces whose zone was never looked for, each with the first person to start a check there to ask about."""
+        async with self.engine.connect() as conn:
+            first: Any = (
+                select(col(Workspace.platform), col(Workspace.external_id), col(Person.external_id).label("person"), col(Person.name))
+                .join(Assessment, col(Assessment.workspace_id) == col(Workspace.id))
+                .join(Person, col(Person.id) == col(Assessment.started_by_id))
+                .where(col(Workspace.tz_source).is_(None), col(Workspace.platform).in_(platforms))
+                .order_by(col(Workspace.id), col(Assessment.id))
+                .limit(limit * 5)
+            )
+            found: dict[tuple[str, str], PersonRef] = {}
+            for row in (await conn.execute(first)).all():
+                found.setdefault((row.platform, row.external_id), person_ref(row.person, row.name))
+        return [(platform, workspace, person) for (platform, workspace), person in list(found.items())[:limit]]
 
     async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
         """Put the planned notices in the outbox (once per key) and write the new schedule. Returns how many were new."""
@@ -74,6 +94,7 @@ class ReminderStore:
                         last_reminded_at=bindparam("b_last"),
                         reminders_since_change=bindparam("b_count"),
                         escalated=bindparam("b_escalated"),
+                        reminded_gaps=bindparam("b_reminded"),
                     ),
                     [
                         {
@@ -83,6 +104,7 @@ class ReminderStore:
                             "b_last": r.facts.last_reminded,
                             "b_count": r.facts.reminders_since_change,
                             "b_escalated": r.facts.escalated,
+                            "b_reminded": ",".join(r.facts.reminded_gaps),
                         }
                         for r in rescheduled
                     ],
@@ -118,8 +140,8 @@ class ReminderStore:
         result = await conn.execute(self._insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["key"]))
         return result.rowcount
 
-    async def claim_outbox(self, *, now: datetime, limit: int) -> list[Outgoing]:
-        """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass."""
+    async def claim_outbox(self, *, now: datetime, limit: int, lease: bool = True) -> list[Outgoing]:
+        """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass (only read, without `lease`)."""
         async with self.engine.begin() as conn:
             due = (
                 select(col(Reminder.id))
@@ -127,13 +149,14 @@ class ReminderStore:
                 .order_by(col(Reminder.id))
                 .limit(limit)
             )
-            rows = await claim_rows(
-                conn,
-                table=Reminder,
-                due=due,
-                lease={"status": "sending", "next_attempt_at": now + LEASE},
-                returning=(Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts),
-            )
+            returning = (Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts)
+            if lease:
+                rows: Sequence[Any] = await claim_rows(
+                    conn, table=Reminder, due=due, lease={"status": "sending", "next_attempt_at": now + LEASE}, returning=returning
+                )
+            else:
+                peek: Any = select(col(Reminder.id), *returning)  # type: ignore[call-overload]
+                rows = (await conn.execute(peek.where(col(Reminder.id).in_(due.scalar_subquery())))).all()
         return [
             Outgoing(
                 id=r.id,
@@ -189,8 +212,8 @@ class ReminderStore:
 
     # -- digests -----------------------------------------------------------------
 
-    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[DueSponsor]:
-        """Sponsors whose digest is due, leased to this pass."""
+    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[DueSponsor]:
+        """Sponsors whose digest is due, leased to this pass (only read, without `lease`)."""
         async with self.engine.begin() as conn:
             due = (
                 select(col(Person.id))
@@ -199,7 +222,10 @@ class ReminderStore:
                 .order_by(col(Person.next_digest_at))
                 .limit(limit)
             )
-            ids = [row.id for row in await claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
+            if lease:
+                ids = [row.id for row in await claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
+            else:
+                ids = list((await conn.execute(due)).scalars())
             if not ids:
                 return []
             orm = AsyncSession(bind=conn)
@@ -256,7 +282,32 @@ def _due_sponsor(person: Person, ws: Workspace) -> DueSponsor:
     )
 
 
-def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Candidate:
+async def _touched(conn: Any, ids: Sequence[int]) -> dict[int, tuple[Touched, ...]]:
+    """The answers changed since each assessment's last reminder, oldest first (one statement)."""
+    query = (
+        select(
+            col(AnswerChange.assessment_id),
+            col(AnswerChange.question),
+            col(AnswerChange.changed_at),
+            col(Person.external_id),
+            col(Person.name),
+        )
+        .join(Person, col(Person.id) == col(AnswerChange.changed_by_id))
+        .join(Assessment, col(Assessment.id) == col(AnswerChange.assessment_id))
+        .where(
+            col(AnswerChange.assessment_id).in_(list(ids)),
+            col(Assessment.last_reminded_at).is_not(None),
+            col(AnswerChange.changed_at) > col(Assessment.last_reminded_at),
+        )
+        .order_by(col(AnswerChange.id))
+    )
+    out: dict[int, list[Touched]] = {}
+    for r in (await conn.execute(query)).all():
+        out.setdefault(r.assessment_id, []).append(Touched(r.question, person_ref(r.external_id, r.name), r.changed_at))
+    return {aid: tuple(items) for aid, items in out.items()}
+
+
+def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person], touched: Sequence[Touched] = ()) -> Candidate:
     def ref(person_id: int | None) -> PersonRef | None:
         p = people.get(person_id) if person_id else None
         return person_ref(p.external_id, p.name) if p is not None else None
@@ -271,6 +322,7 @@ def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Can
         last_reminded=row.last_reminded_at,
         reminders_since_change=row.reminders_since_change,
         escalated=row.escalated,
+        reminded_gaps=tuple(g for g in row.reminded_gaps.split(",") if g),
     )
     assert row.id is not None
     started_by = ref(row.started_by_id)
@@ -288,4 +340,5 @@ def _candidate(row: Assessment, ws: Workspace, people: dict[int, Person]) -> Can
         owner=ref(row.owner_id),
         sponsor=ref(row.sponsor_id),
         gaps_since=dict(row.gaps_since or {}),
+        touched=tuple(touched),
     )

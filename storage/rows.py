@@ -184,6 +184,9 @@ def settings_of(ws: Workspace) -> Settings:
         escalate_after=ws.escalate_after,
         digest_weekday=ws.digest_weekday,
         digest_at=time.fromisoformat(ws.digest_at),
+        stop_after=ws.stop_after,
+        tz_source=ws.tz_source,
+        tz_by=ws.tz_by,
     )
 
 

@@ -52,6 +52,10 @@ class Workspace(SQLModel, table=True):
     escalate_after: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     digest_weekday: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     digest_at: str = Field(default="09:00", max_length=5, sa_column_kwargs={"server_default": "09:00"})
+    stop_after: int = Field(default=6, sa_column_kwargs={"server_default": "6"})  # reminders with no change, then none
+    # Where tz came from: NULL (not looked for yet), "default", "platform" (someone's profile or client), "settings".
+    tz_source: str | None = Field(default=None, max_length=16)
+    tz_by: str | None = Field(default=None, max_length=200)  # whose zone it is, or the admin who chose it
 
 
 class Person(SQLModel, table=True):
@@ -104,6 +108,7 @@ class Assessment(SQLModel, table=True):
     last_reminded_at: datetime | None = _when(default=None)
     reminders_since_change: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     escalated: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    reminded_gaps: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})  # named by the last reminder
     gaps_since: dict[str, str] = Field(default_factory=dict, sa_type=JSON)  # gap -> ISO time it opened
     digested_total: float | None = None  # the score in the sponsor's last digest
 

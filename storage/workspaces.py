@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 
 from conversations.digest import Project
@@ -42,6 +42,9 @@ class SqlWorkspaces(SqlRepository):
                     escalate_after=settings.escalate_after,
                     digest_weekday=settings.digest_weekday,
                     digest_at=settings.digest_at.strftime("%H:%M"),
+                    stop_after=settings.stop_after,
+                    tz_source=settings.tz_source,
+                    tz_by=settings.tz_by and settings.tz_by[:200],
                 )
             )
             # Reminders: the scheduler looks again at every assessment that may still be reminded.
@@ -55,6 +58,25 @@ class SqlWorkspaces(SqlRepository):
                 person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
                 session.add(person)
             await session.commit()
+
+    async def adopt_zone(self, *, platform: str, workspace: str, tz: str | None, by: str | None, now: datetime) -> bool:
+        """Take a zone from the platform when none was chosen (see the port); whether the workspace's zone changed."""
+        if tz is not None and not valid_zone(tz):
+            return False
+        async with self.session() as session:
+            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
+            # Nothing chosen yet; a zone found on the platform also replaces the "nobody's zone was known" default.
+            open_to = [col(Workspace.tz_source).is_(None)] + ([col(Workspace.tz_source) == "default"] if tz is not None else [])
+            values = {"tz": tz, "tz_source": "platform", "tz_by": (by or "")[:200] or None} if tz else {"tz_source": "default"}
+            changed = await session.exec(update(Workspace).where(col(Workspace.id) == wid, or_(*open_to)).values(**values))
+            if tz is not None and changed.rowcount:
+                await session.exec(  # reminders counted in the old zone are looked at again in the new one
+                    update(Assessment)
+                    .where(col(Assessment.workspace_id) == wid, col(Assessment.next_reminder_at).is_not(None))
+                    .values(next_reminder_at=now)
+                )
+            await session.commit()
+            return bool(tz is not None and changed.rowcount)
 
     async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
         """Delete a workspace with its people, assessments, answers, history, deliveries and Teams references."""
@@ -94,18 +116,26 @@ class SqlWorkspaces(SqlRepository):
         if not person_ids:
             return {}
         async with self.session() as session:
-            # Five columns, and sqlmodel's select() is typed for at most four (fastapi/sqlmodel#271).
+            # Seven columns, and sqlmodel's select() is typed for at most four (fastapi/sqlmodel#271).
             columns = select(  # type: ignore[call-overload]
-                Assessment.id, Assessment.sponsor_id, Assessment.updated_at, Assessment.gaps_since, Assessment.digested_total
+                Assessment.id,
+                Assessment.sponsor_id,
+                Assessment.updated_at,
+                Assessment.gaps_since,
+                Assessment.digested_total,
+                Assessment.reminders_since_change,
+                Assessment.last_reminded_at,
             )
             query = columns.where(col(Assessment.sponsor_id).in_(person_ids)).order_by(col(Assessment.id))
-            rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None]] = (await session.exec(query)).all()
+            rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None, int, datetime | None]] = (
+                await session.exec(query)
+            ).all()
             if not rows:
                 return {}
             ids = [aid for aid, *_ in rows]
             loaded = {item.id: item for item in await load_assessments(await session.connection(), col(Assessment.id).in_(ids))}
         out: dict[int, list[Project]] = {}
-        for aid, sponsor_id, updated_at, gaps_since, digested_total in rows:
+        for aid, sponsor_id, updated_at, gaps_since, digested_total, reminded, last_reminded in rows:
             out.setdefault(sponsor_id, []).append(
                 Project(
                     id=aid,
@@ -113,6 +143,7 @@ class SqlWorkspaces(SqlRepository):
                     last_activity=updated_at,
                     gaps_since=dict(gaps_since or {}),
                     previous_total=digested_total,
+                    unanswered=reminded if last_reminded is not None and last_reminded >= updated_at else 0,
                 )
             )
         return out

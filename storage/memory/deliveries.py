@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from conversations.machine import Stage
+from conversations.people import Person
 from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Outgoing
-from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target
+from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target, Touched
 from conversations.schedule import Facts
 from conversations.scoring import score
 from storage.memory.tables import AssessmentRow, DeliveryRow, Tables, round_trip
@@ -22,15 +23,24 @@ class MemoryDeliveries:
     def __init__(self, *, tables: Tables | None = None) -> None:
         self.tables = tables or Tables()
 
-    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[Candidate]:
-        """Assessments whose next look is due, leased to this pass, with all the planner needs."""
+    async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[Candidate]:
+        """Assessments whose next look is due, leased to this pass (only read, without `lease`), with all the planner needs."""
         await round_trip()
         rows = self.tables.assessments.values()
         due = [r for r in rows if r.next_reminder_at is not None and r.next_reminder_at <= now and r.place.platform in platforms]
         due = sorted(due, key=lambda r: (r.next_reminder_at, r.id))[:limit]
-        for row in due:
+        for row in due if lease else ():
             row.next_reminder_at = now + DELIVERY_LEASE
         return [self._candidate(r) for r in due]
+
+    async def zones_to_find(self, *, platforms: Sequence[str], limit: int) -> list[tuple[str, str, Person]]:
+        """Workspaces whose zone was never looked for, each with the first person to start a check there to ask about."""
+        t, found = self.tables, dict[tuple[str, str], Person]()
+        for _, row in sorted(t.assessments.items()):
+            ws = t.workspaces[row.workspace_id]
+            if ws.settings.tz_source is None and ws.platform in platforms:
+                found.setdefault((ws.platform, ws.external_id), t.ref(row.started_by_id))
+        return [(platform, workspace, person) for (platform, workspace), person in list(found.items())[:limit]]
 
     async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
         """Put the planned notices in the outbox (once per key) and write the new schedule. Returns how many were new."""
@@ -40,6 +50,7 @@ class MemoryDeliveries:
             if row is not None and row.next_reminder_at == now + DELIVERY_LEASE:  # still ours: nothing changed it meanwhile
                 row.next_reminder_at, row.last_reminded_at = r.next_at, r.facts.last_reminded
                 row.reminders_since_change, row.escalated = r.facts.reminders_since_change, r.facts.escalated
+                row.reminded_gaps = r.facts.reminded_gaps
         return new
 
     def _enqueue(self, planned: Iterable[Planned], *, now: datetime) -> int:
@@ -68,11 +79,11 @@ class MemoryDeliveries:
             new += 1
         return new
 
-    async def claim_outbox(self, *, now: datetime, limit: int) -> list[Outgoing]:
-        """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass."""
+    async def claim_outbox(self, *, now: datetime, limit: int, lease: bool = True) -> list[Outgoing]:
+        """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass (only read, without `lease`)."""
         await round_trip()
         due = [d for _, d in sorted(self.tables.deliveries.items()) if d.status in ("pending", "sending") and d.next_attempt_at <= now]
-        for d in due[:limit]:
+        for d in due[:limit] if lease else ():
             d.status, d.next_attempt_at = "sending", now + DELIVERY_LEASE
         return [
             Outgoing(
@@ -108,8 +119,8 @@ class MemoryDeliveries:
             d.status, d.error, d.next_attempt_at = o.status, (o.error or "")[:ERROR_LENGTH] or None, o.next_attempt_at or now
             d.attempts, d.sent_at = d.attempts + 1, now if o.status == "sent" else None
 
-    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int) -> list[DueSponsor]:
-        """Sponsors whose digest is due, leased to this pass."""
+    async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[DueSponsor]:
+        """Sponsors whose digest is due, leased to this pass (only read, without `lease`)."""
         await round_trip()
         t = self.tables
         due = [
@@ -118,7 +129,7 @@ class MemoryDeliveries:
             if p.next_digest_at is not None and p.next_digest_at <= now and t.workspaces[p.workspace_id].platform in platforms
         ]
         due = sorted(due, key=lambda p: (p.next_digest_at, p.id))[:limit]
-        for p in due:
+        for p in due if lease else ():
             p.next_digest_at = now + DELIVERY_LEASE
         return [
             DueSponsor(
@@ -170,6 +181,13 @@ class MemoryDeliveries:
             last_reminded=row.last_reminded_at,
             reminders_since_change=row.reminders_since_change,
             escalated=row.escalated,
+            reminded_gaps=row.reminded_gaps,
+        )
+        last = row.last_reminded_at
+        touched = tuple(
+            Touched(c.question, t.ref(c.changed_by_id), c.changed_at)
+            for c in t.history
+            if c.assessment_id == row.id and last is not None and c.changed_at > last
         )
         return Candidate(
             id=row.id,
@@ -184,4 +202,5 @@ class MemoryDeliveries:
             owner=t.ref(row.owner_id) if row.owner_id is not None else None,
             sponsor=t.ref(row.sponsor_id) if row.sponsor_id is not None else None,
             gaps_since=dict(row.gaps_since),
+            touched=touched,
         )

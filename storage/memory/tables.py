@@ -53,6 +53,7 @@ class AssessmentRow:
     last_reminded_at: datetime | None = None
     reminders_since_change: int = 0
     escalated: bool = False
+    reminded_gaps: tuple[str, ...] = ()
     digested_total: float | None = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from conversations.digest import Project
@@ -32,6 +33,24 @@ class MemoryWorkspaces:
             if person.workspace_id == ws.id and person.next_digest_at is not None:
                 person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
 
+    async def adopt_zone(self, *, platform: str, workspace: str, tz: str | None, by: str | None, now: datetime) -> bool:
+        """Take a zone from the platform when none was chosen (see the port); whether the workspace's zone changed."""
+        if tz is not None and not valid_zone(tz):
+            return False
+        ws = self.tables.upsert_workspace(platform, workspace)
+        source = ws.settings.tz_source
+        if tz is None:
+            if source is None:
+                ws.settings = replace(ws.settings, tz_source="default")
+            return False
+        if source not in (None, "default"):
+            return False
+        ws.settings = replace(ws.settings, tz=tz, tz_source="platform", tz_by=(by or "")[:200] or None)
+        for row in self.tables.assessments.values():
+            if row.workspace_id == ws.id and row.next_reminder_at is not None:
+                row.next_reminder_at = now
+        return True
+
     async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
         """Delete a workspace with its people, assessments, answers, history, deliveries and Teams references."""
         return self.tables.delete_workspace(platform, workspace)
@@ -61,6 +80,9 @@ class MemoryWorkspaces:
                         last_activity=row.updated_at,
                         gaps_since=dict(row.gaps_since),
                         previous_total=row.digested_total,
+                        unanswered=row.reminders_since_change
+                        if row.last_reminded_at is not None and row.last_reminded_at >= row.updated_at
+                        else 0,
                     )
                 )
         return out

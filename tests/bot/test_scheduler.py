@@ -136,16 +136,159 @@ async def test_snoozed_assessments_wait(core, scheduler, sender):
     assert kinds(sender) == ["gap"]
 
 
+async def every_half_hour(scheduler, sender, *, start, end, step=timedelta(minutes=30)):
+    """Passes every half hour (or `step`) of working hours from `start` to `end`, as cron would run them: when each went."""
+    sent_on, now = [], start
+    while now <= end:
+        if now.weekday() < 5 and 8 <= now.hour < 19:
+            before = len(sender.sent)
+            await scheduler.nudge_pass(now=now)
+            sent_on += [(now, n) for n, _ in sender.sent[before:]]
+        now += step
+    return sent_on
+
+
 async def test_the_sponsor_hears_after_three_unchanged_nudges(core, scheduler, sender):
     await finished(core)
     for day in (25, 27):
         await scheduler.nudge_pass(now=datetime(2026, 11, day, 10, tzinfo=UTC))
-    for day in (1, 3, 7):
+    for day in (1, 3, 7, 8):
         await scheduler.nudge_pass(now=datetime(2026, 12, day, 10, tzinfo=UTC))
-    assert kinds(sender) == ["gap", "gap", "gap", "gap", "escalation", "gap"]
+    assert kinds(sender) == ["gap", "gap", "gap", "gap", "escalation"]
     notice, target = sender.sent[4]
     assert target.person == "USAM" and target.channel is None
     assert notice.title == "Churn model: 3 reminders and nothing has changed."
+
+
+async def test_weeks_of_passes_back_off_then_leave_it_to_the_digest_and_a_change_starts_again(core, scheduler, sender):
+    aid = await finished(core)  # Monday 23 November, 15:00: the owner is missing
+    sent = await every_half_hour(scheduler, sender, start=MON, end=datetime(2026, 12, 10, 18, tzinfo=UTC))
+    # Two and a half weeks: four reminders in the thread (not seven), the fourth with the sponsor's escalation.
+    assert [(f"{when:%a %d %b %H:%M}", n.kind) for when, n in sent] == [
+        ("Wed 25 Nov 10:00", "gap"),
+        ("Fri 27 Nov 10:00", "gap"),
+        ("Tue 01 Dec 10:00", "gap"),
+        ("Tue 08 Dec 10:00", "gap"),
+        ("Tue 08 Dec 10:00", "escalation"),
+    ]
+    gaps = [n for _, n in sent if n.kind == "gap"]
+    assert gaps[0].lines == ("No production owner: Sam, can you name the production owner?",)
+    assert gaps[1].lines[0] == "Nothing has changed since the last reminder on Wednesday."
+    assert gaps[2].lines[-1] == "3 reminders with no change: from now on, one a week."
+    assert gaps[3].lines[0] == "Nothing has changed since the last reminder on 1 December."
+    later = await every_half_hour(
+        scheduler, sender, start=datetime(2026, 12, 10, 18, tzinfo=UTC), end=datetime(2027, 1, 29, tzinfo=UTC), step=timedelta(hours=1)
+    )
+    assert [f"{when:%a %d %b}" for when, _ in later] == ["Tue 15 Dec", "Tue 22 Dec"]  # six in all, then none
+    last = later[-1][1]
+    assert last.lines[-1] == (
+        "This is the last reminder here: 6 with no change. Sam keeps seeing it in their weekly digest. "
+        "Any change to the check starts them again."
+    )
+    # From now on the sponsor's Monday digest is where the check stays in view.
+    await scheduler.digest_pass(now=datetime(2027, 1, 29, tzinfo=UTC))  # Sam's first digest is scheduled
+    await scheduler.digest_pass(now=datetime(2027, 2, 1, 9, tzinfo=UTC))
+    (digest,) = [n for n, _ in sender.sent if n.kind == "digest"]
+    assert digest.lines[0].endswith("\nThe channel has had 6 reminders with no change and hears no more: it stays in view here.")
+    # Dana names the owner's budget anew on Monday 1 February: the back-off starts again, and says what changed.
+    monday = datetime(2027, 2, 1, 11, tzinfo=UTC)
+    budget = {**FULL["ownership"], "budget": "200k EUR"}
+    await handle(core, assessment_id=aid, event=events.Submit(question="ownership", values=budget, by=DANA), now=monday)
+    again = await every_half_hour(scheduler, sender, start=monday, end=datetime(2027, 2, 5, 18, tzinfo=UTC))
+    assert [f"{when:%a %d %b}" for when, _ in again] == ["Wed 03 Feb", "Fri 05 Feb"]
+    first = again[0][1]
+    assert first.lines[0] == "Dana answered Production owner and budget on Monday; still open: owner."
+    assert again[1][1].lines[0] == "Nothing has changed since the last reminder on Wednesday."
+
+
+async def test_closing_one_gap_is_named_in_the_next_reminder_with_what_is_still_open(core, scheduler, sender):
+    open_three = {**FULL, "ownership": {"owner": None, "budget": "not allocated", "time": "none"}, "roi": {"statement": "Cut churn"}}
+    aid = await finished(core, answers=open_three)
+    await scheduler.nudge_pass(now=WED_10)
+    (first, _target) = sender.sent[0]
+    assert first.title == "Churn model can't go to production yet: 3 blocking gaps."
+    thursday = datetime(2026, 11, 26, 16, tzinfo=UTC)
+    funded = {"owner": None, "budget": "90k EUR", "time": "none"}
+    await handle(core, assessment_id=aid, event=events.Submit(question="ownership", values=funded, by=DANA), now=thursday)
+    await every_half_hour(scheduler, sender, start=thursday, end=datetime(2026, 12, 1, 18, tzinfo=UTC))
+    (second, _target) = sender.sent[1]
+    assert second.title == "Churn model can't go to production yet: 2 blocking gaps."
+    assert second.lines[0] == "Budget closed by Dana on Thursday; still open: owner, ROI."
+    assert second.people == (SAM,)  # the sponsor can name the owner; with no owner, the ROI falls to the sponsor too
+
+
+# -- the workspace's zone --------------------------------------------------------------------
+
+
+async def test_a_workspace_takes_the_zone_of_the_first_person_to_start_a_check(core, scheduler, sender):
+    sender.zones["UANA"] = "America/New_York"
+    await finished(core)
+    asked = []
+    real = sender.time_zone
+
+    async def counting(*, workspace, person):
+        asked.append((workspace, person))
+        return await real(workspace=workspace, person=person)
+
+    sender.time_zone = counting
+    await scheduler.nudge_pass(now=MON + timedelta(minutes=1))
+    settings = await core.repos.workspaces.settings(platform="slack", workspace="T1")
+    assert (settings.tz, settings.tz_source, settings.tz_by) == ("America/New_York", "platform", "Ana")
+    await scheduler.nudge_pass(now=WED_10)  # 05:00 in New York: not yet
+    assert sender.sent == []
+    await scheduler.nudge_pass(now=datetime(2026, 11, 25, 15, tzinfo=UTC))  # 10:00 in New York
+    assert kinds(sender) == ["gap"]
+    assert asked == [("T1", "UANA")]  # asked once
+    shown = await core.preflight.settings_form(admin_actor())
+    assert shown.form is not None and "America/New_York: Ana's own time zone" in shown.form.spec.intro
+
+
+async def test_a_workspace_with_no_known_zone_stays_on_utc_and_says_so(core, scheduler, sender):
+    await finished(core)
+    await scheduler.nudge_pass(now=MON + timedelta(minutes=1))
+    settings = await core.repos.workspaces.settings(platform="slack", workspace="T1")
+    assert (settings.tz, settings.tz_source) == ("UTC", "default")
+    shown = await core.preflight.settings_form(admin_actor())
+    assert "UTC, the default: the chat app did not tell anyone's time zone" in shown.form.spec.intro
+
+
+# -- dry runs --------------------------------------------------------------------------------
+
+
+async def test_a_dry_run_reports_what_would_be_sent_and_changes_nothing(core, scheduler, sender, db_url):
+    await finished(core)
+    await scheduler.digest_pass(now=MON + timedelta(hours=1))  # the sponsor's zone is checked, the first digest scheduled
+    before = await snapshot(core)
+    report = await scheduler.nudge_pass(now=WED_10, dry_run=True)
+    assert [(p.kind.value, p.target.channel, p.notice.title) for p in report.planned] == [
+        ("gap", "C1", "Churn model can't go to production yet: 1 blocking gap.")
+    ]
+    assert report.planned[0].reason.startswith("1 blocking gap open (owner); reminder 1 of at most 6 with no change")
+    assert any("Would ask slack for Ana's time zone" in note for note in report.notes)
+    digests = await scheduler.digest_pass(now=datetime(2026, 11, 30, 9, tzinfo=UTC), dry_run=True)
+    assert [(p.kind.value, p.target.person) for p in digests.planned] == [("digest", "USAM")]
+    assert sender.sent == [] and await snapshot(core) == before
+    await scheduler.nudge_pass(now=WED_10)  # the real pass still sends it
+    assert kinds(sender) == ["gap"]
+
+
+def admin_actor():
+    from conversations.shown import Actor
+
+    async def yes():
+        return True
+
+    return Actor(platform="slack", workspace="T1", channel="C1", person=SAM, is_admin=yes)
+
+
+async def snapshot(core):
+    """Every row of every table, to compare before and after."""
+    from sqlalchemy import MetaData, select
+
+    async with core.engine.connect() as conn:
+        meta = MetaData()
+        await conn.run_sync(meta.reflect)
+        return {name: [tuple(r) for r in (await conn.execute(select(t))).all()] for name, t in sorted(meta.tables.items())}
 
 
 async def test_an_unfinished_assessment_gets_a_channel_reminder_to_carry_on(core, scheduler, sender):

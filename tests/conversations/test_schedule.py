@@ -143,7 +143,8 @@ def test_a_change_restarts_the_count_and_no_sponsor_means_no_escalation():
     changed = replace(streak, last_activity=reminded + timedelta(hours=1))
     assert changed.unchanged_reminders == 0 and not changed.escalation_sent
     lonely = replace(streak, has_sponsor=False, escalated=False)
-    assert [d.kind for d in reminders_due(lonely, settings, now=datetime(2026, 11, 25, 10, tzinfo=UTC))] == [Kind.GAP]
+    assert reminders_due(lonely, settings, now=datetime(2026, 11, 25, 10, tzinfo=UTC)) == []  # weekly after three
+    assert [d.kind for d in reminders_due(lonely, settings, now=datetime(2026, 11, 30, 10, tzinfo=UTC))] == [Kind.GAP]
 
 
 @pytest.mark.parametrize(
@@ -223,3 +224,65 @@ def test_custom_settings():
     facts = gap_facts(datetime(2026, 11, 23, 9, tzinfo=UTC))
     assert next_reminder(facts, settings, after=datetime(2026, 11, 23, 9, tzinfo=UTC)) == datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
     assert Due(Kind.GAP, "2026-11-24").key(7) == "gap:7:2026-11-24"
+
+
+# -- back-off: weekly after three with no change, none in the channel after the cap ---------------
+
+
+def passes(facts, settings, *, start, end, every=timedelta(minutes=30)):
+    """A pass every half hour from `start` to `end`: the facts afterwards, and when each reminder went out."""
+    sent, now = [], start
+    while now <= end:
+        due = reminders_due(facts, settings, now=now)
+        if due:
+            sent.append((now, [d.kind for d in due]))
+            facts = after_sending(facts, due, now=now)
+        now += every
+    return facts, sent
+
+
+def days(sent):
+    return [f"{when:%a %d %b}" for when, _ in sent]
+
+
+def test_two_and_a_half_weeks_of_passes_give_four_reminders_not_seven():
+    found = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday afternoon: finished with the owner missing
+    _, sent = passes(gap_facts(found, has_sponsor=True), Settings(), start=found, end=datetime(2026, 12, 10, 18, tzinfo=UTC))
+    # every two business days for three, then weekly (the escalation rides with the fourth)
+    assert days(sent) == ["Wed 25 Nov", "Fri 27 Nov", "Tue 01 Dec", "Tue 08 Dec"]
+    assert [kinds for _, kinds in sent][3] == [Kind.GAP, Kind.ESCALATION]
+
+
+def test_after_the_cap_the_channel_hears_no_more_until_the_check_changes():
+    found = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    settings = Settings()
+    facts, sent = passes(gap_facts(found), settings, start=found, end=datetime(2027, 2, 26, tzinfo=UTC))
+    assert days(sent) == ["Wed 25 Nov", "Fri 27 Nov", "Tue 01 Dec", "Tue 08 Dec", "Tue 15 Dec", "Tue 22 Dec"]
+    assert facts.unchanged_reminders == settings.stop_after == 6
+    assert next_reminder(facts, settings, after=datetime(2027, 3, 1, tzinfo=UTC)) is None
+    # Someone answers on Wednesday 3 March: the back-off starts again, two business days on.
+    changed = replace(facts, last_activity=datetime(2027, 3, 3, 11, tzinfo=UTC))
+    assert changed.unchanged_reminders == 0
+    _, again = passes(changed, settings, start=datetime(2027, 3, 3, 11, tzinfo=UTC), end=datetime(2027, 3, 12, tzinfo=UTC))
+    assert days(again) == ["Fri 05 Mar", "Tue 09 Mar", "Thu 11 Mar"]
+
+
+def test_the_cap_is_a_workspace_setting():
+    found = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    _, sent = passes(gap_facts(found), Settings(stop_after=4), start=found, end=datetime(2027, 1, 29, tzinfo=UTC))
+    assert len(sent) == 4
+    _, daily = passes(gap_facts(found), Settings(nudge_every=1, stop_after=3), start=found, end=datetime(2027, 1, 29, tzinfo=UTC))
+    assert days(daily) == ["Tue 24 Nov", "Wed 25 Nov", "Thu 26 Nov"]
+
+
+def test_an_unfinished_check_backs_off_the_same_way():
+    stalled = Facts(finished=False, gaps=("owner", "budget", "roi"), last_activity=datetime(2026, 11, 23, 14, tzinfo=UTC))
+    _, sent = passes(stalled, Settings(), start=stalled.last_activity, end=datetime(2027, 1, 29, tzinfo=UTC))
+    assert days(sent) == ["Tue 24 Nov", "Thu 26 Nov", "Mon 30 Nov", "Mon 07 Dec", "Mon 14 Dec", "Mon 21 Dec"]
+    assert {tuple(kinds) for _, kinds in sent} == {(Kind.STALLED,)}
+
+
+def test_the_facts_after_a_reminder_remember_the_gaps_it_named():
+    facts = replace(gap_facts(datetime(2026, 11, 23, 15, tzinfo=UTC)), gaps=("owner", "roi"))
+    sent = after_sending(facts, [Due(Kind.GAP, "2026-11-25")], now=datetime(2026, 11, 25, 10, tzinfo=UTC))
+    assert sent.reminded_gaps == ("owner", "roi") and sent.unchanged_reminders == 1

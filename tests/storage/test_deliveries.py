@@ -1,13 +1,14 @@
 """The Deliveries contract, on every backend: due work leased to one pass, each delivery queued once and recorded."""
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from conversations import events
 from conversations.commands import read
 from conversations.people import Person
 from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Outgoing
-from conversations.reminders import Notice, Planned, Rescheduled, Target
+from conversations.reminders import Notice, Planned, Rescheduled, Target, Touched
 from conversations.schedule import Facts, Kind, Settings
 from tests.storage.conftest import HERE
 
@@ -181,3 +182,58 @@ async def test_a_live_pass_keeps_its_claim_on_what_it_has_not_sent_yet(turns, re
     assert await repos.deliveries.claim_outbox(now=later, limit=10) == []  # still held by the live pass
     taken = await repos.deliveries.claim_outbox(now=later + DELIVERY_LEASE, limit=10)  # the pass died: its lease ran out
     assert sorted(t.key for t in taken) == ["gap:b", "gap:c"]  # what was sent stays sent
+
+
+# -- back-off, what changed, and dry runs -----------------------------------------------------
+
+
+async def test_a_candidate_carries_the_gaps_last_reminded_and_the_answers_changed_since(turns, repos, now):
+    aid = await started(turns, now)
+    (candidate,) = await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10)
+    assert candidate.touched == () and candidate.facts.reminded_gaps == ()
+    reminded = replace(candidate.facts, last_reminded=now, reminders_since_change=1, reminded_gaps=("owner", "budget", "roi"))
+    await repos.deliveries.record(planned=[], rescheduled=[Rescheduled(aid, now, reminded)], now=now)
+    later = now + timedelta(hours=2)
+    await turns.run(assessment_id=aid, event=read("1", by=DANA), now=later)  # answered after the reminder
+    (candidate,) = await repos.deliveries.claim_assessments(now=later, platforms=["slack"], limit=10)
+    assert candidate.facts.reminded_gaps == ("owner", "budget", "roi") and candidate.facts.last_reminded == now
+    assert candidate.touched == (Touched("data", DANA, later),)
+
+
+async def test_answers_before_the_last_reminder_are_not_news(turns, repos, now):
+    aid = await started(turns, now)
+    await turns.run(assessment_id=aid, event=read("1", by=DANA), now=now)
+    (candidate,) = await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10)
+    later = now + timedelta(hours=1)
+    await repos.deliveries.record(
+        planned=[], rescheduled=[Rescheduled(aid, later, replace(candidate.facts, last_reminded=later, reminders_since_change=1))], now=now
+    )
+    (candidate,) = await repos.deliveries.claim_assessments(now=later, platforms=["slack"], limit=10)
+    assert candidate.touched == ()
+
+
+async def test_a_dry_run_reads_what_is_due_without_taking_it(turns, repos, now):
+    aid = await started(turns, now)
+    loaded = await repos.assessments.load(assessment_id=aid)
+    await repos.deliveries.record(
+        planned=[planned("gap:dry", workspace_id=loaded.workspace_id, assessment_id=aid)], rescheduled=[], now=now
+    )
+    for _ in range(2):  # read twice: still there, still due
+        assert [c.id for c in await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10, lease=False)] == [aid]
+        assert [o.key for o in await repos.deliveries.claim_outbox(now=now, limit=10, lease=False)] == ["gap:dry"]
+        assert [s.name for s in await repos.deliveries.claim_sponsors(now=now, platforms=["slack"], limit=10, lease=False)] == ["Sam"]
+    (row,) = await repos.deliveries.outbox()
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert [c.id for c in await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10)] == [aid]  # a real pass takes it
+    assert [o.key for o in await repos.deliveries.claim_outbox(now=now, limit=10)] == ["gap:dry"]
+    assert len(await repos.deliveries.claim_sponsors(now=now, platforms=["slack"], limit=10)) == 1
+
+
+async def test_workspaces_whose_zone_was_never_looked_for_are_listed_once_with_the_first_starter(turns, repos, now):
+    await started(turns, now)
+    await turns.start(place=replace(HERE, channel="C2"), project="Fraud model", by=DANA, now=now)
+    assert await repos.deliveries.zones_to_find(platforms=["teams"], limit=10) == []
+    assert await repos.deliveries.zones_to_find(platforms=["slack"], limit=10) == [("slack", "T1", ANA)]
+    assert await repos.workspaces.adopt_zone(platform="slack", workspace="T1", tz=None, by=None, now=now) is False
+    assert await repos.deliveries.zones_to_find(platforms=["slack"], limit=10) == []
+    assert (await repos.workspaces.settings(platform="slack", workspace="T1")).tz_source == "default"

@@ -32,7 +32,7 @@ BIN = Path(sys.executable).parent
 PREFLIGHT = BIN / "preflight"
 KILLED = Path(__file__).with_name("upgrade_killed.py")
 ROOT = Path(__file__).parents[2]
-REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
 HEAD = REVISIONS[-1]
 HINT = "run 'preflight db upgrade'"
 
@@ -155,16 +155,16 @@ def kill_points(traffic: list[tuple[str, str]]) -> list[tuple[str, str, str | No
     workspace = first(traffic, lambda k, s: s.startswith("CREATE TABLE workspace"))
     stamped = first(traffic, lambda k, s: s.startswith("INSERT INTO alembic_version"))
     committed = first(traffic, lambda k, s: k == "commit", after=stamped)
-    last = max(i for i, (kind, sql) in enumerate(traffic) if sql.startswith("UPDATE alembic_version SET version_num='0005'"))
+    last = max(i for i, (kind, sql) in enumerate(traffic) if sql.startswith(f"UPDATE alembic_version SET version_num='{HEAD}'"))
     between = ("between 0001 and 0002, just after the commit", kill_before(traffic, committed + 1), "0001")
     points = [
         ("0001 begun: its first table made", kill_before(traffic, workspace + 1), None),
         ("0001 done and its revision written, not yet committed", kill_before(traffic, committed), None),
         between,
         (
-            "0005 done and its revision written, not yet committed",
+            f"{HEAD} done and its revision written, not yet committed",
             kill_before(traffic, first(traffic, lambda k, s: k == "commit", after=last)),
-            "0004",
+            REVISIONS[-2],
         ),
     ]
     copied = [i for i, (_, sql) in enumerate(traffic) if sql == "DROP TABLE assessment"]
@@ -276,7 +276,7 @@ def refusal_text(message: str) -> str:
 async def test_a_database_from_a_newer_preflight_is_refused_and_not_touched(url):
     await at(url, HEAD)
     await execute(url, "UPDATE alembic_version SET version_num = '0099'")
-    assert "is at schema revision 0099, which this version of Preflight (schema 0005) does not know" in await refusal(url)
+    assert f"is at schema revision 0099, which this version of Preflight (schema {HEAD}) does not know" in await refusal(url)
     with pytest.raises(DatabaseError, match="0099, which this version"):
         await upgrade_database(database_url({"DATABASE_URL": url}))
     assert (await schema(url))[0] == "0099"
@@ -345,3 +345,25 @@ async def test_the_application_connections_keep_the_drivers_own_transactions_aft
             assert (await conn.execute(text("SELECT count(*) FROM workspace"))).scalar() == 1
     finally:
         await engine.dispose()
+
+
+async def test_the_backoff_migration_keeps_a_chosen_zone_and_the_gaps_last_reminded(url):
+    # Before 0006 nothing said where a zone came from: one that is not UTC was chosen by an admin.
+    await at(url, "0005")
+    stamp = "'2026-11-23T10:00:00+00:00'"
+    await execute(
+        url,
+        f"INSERT INTO workspace (id, platform, external_id, created_at, tz) VALUES (1, 'slack', 'T1', {stamp}, 'Europe/Berlin')",
+        f"INSERT INTO workspace (id, platform, external_id, created_at) VALUES (2, 'slack', 'T2', {stamp})",
+        f"INSERT INTO person (id, workspace_id, external_id, name, updated_at) VALUES (1, 1, 'U1', 'Ana', {stamp})",
+        "INSERT INTO assessment (id, workspace_id, platform, channel, project, started_by_id, stage, cursor, skipped, version,"
+        " answered, total, level, gaps, has_gaps, created_at, updated_at, last_reminded_at, reminders_since_change)"
+        f" VALUES (1, 1, 'slack', 'C1', 'Churn', 1, 'finished', 8, '[]', 1, 8, 7.0, 'Ready', 'owner,roi', true, {stamp}, {stamp},"
+        f" {stamp}, 2)",
+    )
+    assert await upgrade_database(database_url({"DATABASE_URL": url})) == HEAD
+    async with opened(url) as engine, engine.connect() as conn:
+        zones = (await conn.execute(text("SELECT external_id, tz, tz_source, stop_after FROM workspace ORDER BY id"))).all()
+        reminded = (await conn.execute(text("SELECT reminded_gaps FROM assessment"))).scalar()
+    assert [tuple(z) for z in zones] == [("T1", "Europe/Berlin", "settings", 6), ("T2", "UTC", None, 6)]
+    assert reminded == "owner,roi"

@@ -1,11 +1,12 @@
 """The Workspaces contract, on every backend: settings, people, sponsors, and deleting a workspace with all it holds."""
 
+from dataclasses import replace
 from datetime import time, timedelta
 
 from conversations.commands import read
 from conversations.people import Person
 from conversations.ports import Incoming, Place
-from conversations.reminders import Notice, Planned, Target
+from conversations.reminders import Notice, Planned, Rescheduled, Target
 from conversations.schedule import Kind, Settings, next_digest
 from tests.storage.conftest import ELSEWHERE, HERE
 
@@ -120,3 +121,46 @@ async def test_deleting_a_workspace_deletes_all_it_holds_and_nothing_else(turns,
     assert await repos.workspaces.delete_workspace(platform="slack", workspace="T1") is False
     assert await repos.workspaces.delete_workspace(platform="teams", workspace="T1") is True
     assert await repos.teams.find(tenant="T1") is None
+
+
+async def test_the_cap_and_where_the_zone_came_from_are_kept_with_the_settings(repos, now):
+    chosen = replace(BERLIN, stop_after=4, tz_source="settings", tz_by="Sam")
+    await repos.workspaces.save_settings(platform="slack", workspace="T1", settings=chosen, now=now)
+    assert await repos.workspaces.settings(platform="slack", workspace="T1") == chosen
+    assert (Settings().stop_after, Settings().tz_source) == (6, None)
+
+
+async def test_a_zone_from_the_platform_is_taken_until_an_admin_chooses_one(turns, repos, now):
+    aid = (await turns.start(place=HERE, project="Churn model", by=ANA, now=now, sponsor=SAM)).id
+    await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10)  # scheduled for later, say
+    later = now + timedelta(minutes=1)
+    assert await repos.workspaces.adopt_zone(platform="slack", workspace="T1", tz=None, by=None, now=now) is False
+    assert (await repos.workspaces.settings(platform="slack", workspace="T1")).tz_source == "default"
+    assert await repos.workspaces.adopt_zone(platform="slack", workspace="T1", tz="Not/AZone", by="Ana", now=later) is False
+    assert await repos.workspaces.adopt_zone(platform="slack", workspace="T1", tz="America/New_York", by="Ana", now=later) is True
+    settings = await repos.workspaces.settings(platform="slack", workspace="T1")
+    assert (settings.tz, settings.tz_source, settings.tz_by) == ("America/New_York", "platform", "Ana")
+    (looked,) = await repos.deliveries.claim_assessments(now=later, platforms=["slack"], limit=10)
+    assert looked.id == aid and looked.settings.tz == "America/New_York"  # looked at again at once, in the new zone
+    # The first zone found stays; another workspace is not touched.
+    assert await repos.workspaces.adopt_zone(platform="slack", workspace="T1", tz="Asia/Tokyo", by="Sam", now=later) is False
+    assert (await repos.workspaces.settings(platform="slack", workspace="T1")).tz == "America/New_York"
+    assert await repos.workspaces.settings(platform="slack", workspace="T2") == Settings()
+    # An admin's choice is never replaced by the platform's.
+    await repos.workspaces.save_settings(
+        platform="slack", workspace="T2", settings=replace(BERLIN, tz_source="settings", tz_by="Sam"), now=now
+    )
+    assert await repos.workspaces.adopt_zone(platform="slack", workspace="T2", tz="Asia/Tokyo", by="Ana", now=later) is False
+    assert (await repos.workspaces.settings(platform="slack", workspace="T2")).tz == "Europe/Berlin"
+
+
+async def test_a_sponsors_projects_carry_the_reminders_unanswered_since_the_last_change(turns, repos, now):
+    aid = (await turns.start(place=HERE, project="Churn model", by=ANA, now=now, sponsor=SAM)).id
+    (candidate,) = await repos.deliveries.claim_assessments(now=now, platforms=["slack"], limit=10)
+    later = now + timedelta(days=30)
+    quiet = replace(candidate.facts, last_reminded=later, reminders_since_change=6)
+    await repos.deliveries.record(planned=[], rescheduled=[Rescheduled(aid, None, quiet)], now=now)
+    sam = await repos.workspaces.person_id(platform="slack", workspace="T1", person="USAM")
+    assert [p.unanswered for p in (await repos.workspaces.sponsored(person_ids=[sam]))[sam]] == [6]
+    await turns.run(assessment_id=aid, event=read("1", by=ANA), now=later + timedelta(hours=1))  # a change
+    assert [p.unanswered for p in (await repos.workspaces.sponsored(person_ids=[sam]))[sam]] == [0]

@@ -142,6 +142,7 @@ async def test_settings_are_for_admins_and_are_checked(slack):
         "escalate_after": "3",
         "digest_weekday": "0",
         "digest_at": "09:00",
+        "stop_after": "4",
     }
     answer = await slack.submit(view, values)
     assert answer.json()["errors"] == {
@@ -158,6 +159,12 @@ async def test_settings_are_for_admins_and_are_checked(slack):
         "11:30:00",
         "17:00:00",
     )
+    assert (saved.stop_after, saved.tz_source, saved.tz_by) == (4, "settings", "ana")
+    await slack.command("settings")
+    view = (await slack.api.wait_for("views.open", 2))[-1]["view"]
+    assert "Channel reminders follow Asia/Tokyo, chosen here by ana." in view["blocks"][0]["text"]["text"]
+    (cap,) = [b for b in view["blocks"] if b.get("block_id") == "stop_after"]
+    assert cap["element"]["initial_option"]["value"] == "4"
 
 
 async def test_the_nudge_command_runs_one_pass_as_a_process(slack, tmp_path):
@@ -256,3 +263,44 @@ async def test_a_slow_pass_keeps_its_claim_while_another_pass_runs(slack, monkey
     await first
     channels = reminded_channels(slack)
     assert sorted(channels) == [f"C{n:03d}" for n in range(4)]  # each exactly once
+
+
+async def test_weeks_of_passes_in_new_york_back_off_and_hand_over_to_the_digest(slack):
+    """No zone chosen: the first person's Slack zone (New York) is the workspace's, so reminders come at 10:00 there,
+    weekly after three with no change, and the sixth is the last the channel hears until something changes."""
+    slack.api.users["UANA"] = {"tz": "America/New_York"}
+    await slack.command("start Churn model")
+    await slack.api.wait_for("chat.postMessage", 3)
+    await slack.command("sponsor <@USAM|sam>")
+    await slack.api.wait_for("chat.postMessage", 4)
+    for question, values in ANSWERS.items():
+        await handle(slack.core, assessment_id=1, event=events.Submit(question=question, values=values, by=ANA), now=slack.core.clock())
+    await handle(slack.core, assessment_id=1, event=events.Finish(by=ANA), now=slack.core.clock())
+    await slack.core.workers.drain()
+    scheduler, sent_at = slack.core.scheduler, []
+    now, end = datetime(2026, 11, 23, 11, tzinfo=UTC), datetime(2027, 1, 29, tzinfo=UTC)
+    while now <= end:  # a cron run every hour of the (UTC) afternoon on working days, for nine weeks
+        if now.weekday() < 5 and 11 <= now.hour <= 23:
+            before = len(reminders(slack))
+            await scheduler.nudge_pass(now=now)
+            sent_at += [now] * (len(reminders(slack)) - before)
+        now += timedelta(hours=1)
+    assert [f"{t:%a %d %b %H:%M}" for t in sent_at] == [
+        "Wed 25 Nov 15:00",  # 10:00 in New York
+        "Fri 27 Nov 15:00",
+        "Tue 01 Dec 15:00",
+        "Tue 08 Dec 15:00",
+        "Tue 15 Dec 15:00",
+        "Tue 22 Dec 15:00",
+    ]
+    texts = [text_of(m) for m in reminders(slack)]
+    assert all("For <@USAM>" in t and "No production owner: sam, can you name the production owner?" in t for t in texts)
+    assert "Nothing has changed" not in texts[0]
+    assert "Nothing has changed since the last reminder on Wednesday." in texts[1]
+    assert "3 reminders with no change: from now on, one a week." in texts[2]
+    assert "This is the last reminder here: 6 with no change. sam keeps seeing it in their weekly digest." in texts[5]
+    escalations = [p for p in slack.api.of("chat.postMessage") if p["channel"] == "USAM" and "nothing has changed" in text_of(p)]
+    assert len(escalations) == 1
+    settings = await slack.core.repos.workspaces.settings(platform="slack", workspace="T1")
+    assert (settings.tz, settings.tz_source, settings.tz_by) == ("America/New_York", "platform", "ana")
+    assert [p["user"] for p in slack.api.of("users.info")].count("UANA") == 1  # asked once, not every pass
