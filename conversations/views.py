@@ -149,7 +149,7 @@ class CardView:
     title: str
     facts: tuple[tuple[str, str | Person | None], ...]  # label, and text or a person (None: nobody yet)
     gaps: str
-    details: tuple[str, ...]  # what pulled the score down, once finished
+    details: tuple[str, ...]  # a line or two under the gaps
     started_by: Person
     action: Action
     summary: str  # one line, for notifications
@@ -162,9 +162,8 @@ class CardView:
 def card_view(state: State) -> CardView:
     card = score(state.values)
     finished = state.stage is Stage.FINISHED
-    details: tuple[str, ...] = ()
-    if finished:
-        details = (card.explanation(), *(f"{w.number}. {w.title}: {w.recommendation}" for w in card.weaknesses))
+    # The summary (what pulled the score down, the next steps) is posted once, in the thread: the card stays short.
+    details = ("The summary and the next steps are in the thread below.",) if finished else ()
     return CardView(
         title=f"AI readiness: {state.project}",
         facts=(

@@ -114,6 +114,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
     card_text = text_of(card)
     assert "finished" in card_text and "94% · Ready for production" in card_text
     assert "<@UDANA>" in card_text and "Blocking gaps:* none" in card_text
+    assert "Next steps" not in card_text and "The summary and the next steps are in the thread below." in card_text  # said once
 
     async with session_of(slack.core) as session:
         row = (await session.exec(select(Assessment))).one()
