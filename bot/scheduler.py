@@ -29,6 +29,7 @@ MAX_ATTEMPTS = 5
 TZ_REFRESH = timedelta(days=7)
 PLATFORMS = ("slack", "teams")  # what a dry run looks at when no platform is configured
 DRY_RUN_LIMIT = 10_000
+PACE = 1.0  # seconds between two messages to one conversation: Slack allows about one a second per channel
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Scheduler:
         self.workspaces = workspaces
         self.inbox = inbox
         self.senders = dict(senders)
+        self._last_sent: dict[tuple[str, str, str], float] = {}  # conversation -> monotonic time of its last message
 
     async def nudge_pass(self, *, now: datetime, dry_run: bool = False) -> Report:
         """Queue every reminder due at `now`, then deliver; a dry run only reports what that would do."""
@@ -206,6 +208,7 @@ class Scheduler:
         sender = self.senders.get(item.platform)
         if sender is None:
             return Outcome(item.id, "failed", error=f"no sender for {item.platform}")
+        await self._pace(item)
         try:
             sent: Sent | None = await sender.send(notice=item.notice, target=item.target)
             error = (sent.error if sent is not None else None) or "unknown error"
@@ -226,6 +229,17 @@ class Scheduler:
         report.retrying += 1
         retry_at = now + backoff(item.attempts, sent.retry_after if sent is not None else None)
         return Outcome(item.id, "pending", error=error, next_attempt_at=retry_at)
+
+    async def _pace(self, item: Outgoing) -> None:
+        """Wait until the conversation's last message is PACE seconds old (a digest and a nudge for one channel)."""
+        target = item.target
+        conversation = (item.platform, target.workspace, target.person or target.channel or "")
+        wait = self._last_sent.get(conversation, 0.0) + PACE - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if len(self._last_sent) > 10_000:
+            self._last_sent.clear()
+        self._last_sent[conversation] = time.monotonic()
 
     async def run_forever(self, *, clock: Callable[[], datetime], stop: asyncio.Event, every: float = 60) -> None:
         """Both passes every minute until `stop` is set; a failing pass is logged and tried again."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,7 +18,6 @@ from conversations.ports import TeamsReferences
 from conversations.reminders import Notice, Sent, Target
 
 log = logging.getLogger(__name__)
-MIN_INTERVAL = 1.0  # seconds between two sends to one conversation, well inside Teams' limits
 
 
 def _status(error: BaseException) -> int | None:
@@ -34,8 +31,6 @@ class TeamsSender:
         self.clock = clock
         self.app_id = app_id
         self.references = references
-        self._last: dict[str, float] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
 
     async def send(self, *, notice: Notice, target: Target) -> Sent:
         message = MessageFactory.attachment(attachment(cards.card_of(layout.of_notice(notice))))
@@ -63,30 +58,21 @@ class TeamsSender:
         await self.adapter.continue_conversation(ConversationReference().deserialize(dict(found)), change, bot_app_id=self.app_id)
 
     async def _deliver(self, reference: ConversationReference, message: Any, *, tenant: str) -> Sent:
-        conversation = reference.conversation.id
-        lock = self._locks.setdefault(conversation, asyncio.Lock())
-        async with lock:
-            wait = self._last.get(conversation, 0) + MIN_INTERVAL - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+        failures: list[BaseException] = []
 
-            failures: list[BaseException] = []
-
-            async def post(turn_context: TurnContext) -> None:
-                # Caught here, not by the adapter's turn-error handler, so the status reaches the scheduler.
-                try:
-                    await turn_context.send_activity(message)
-                except Exception as e:
-                    failures.append(e)
-
+        async def post(turn_context: TurnContext) -> None:
+            # Caught here, not by the adapter's turn-error handler, so the status reaches the scheduler.
             try:
-                await self.adapter.continue_conversation(reference, post, bot_app_id=self.app_id)
-            except Exception as e:  # the connector's errors carry the HTTP status
+                await turn_context.send_activity(message)
+            except Exception as e:
                 failures.append(e)
-            finally:
-                self._last[conversation] = time.monotonic()
+
+        try:
+            await self.adapter.continue_conversation(reference, post, bot_app_id=self.app_id)
+        except Exception as e:  # the connector's errors carry the HTTP status
+            failures.append(e)
         if failures:
-            return await self._failed(failures[0], tenant=tenant, conversation=conversation)
+            return await self._failed(failures[0], tenant=tenant, conversation=reference.conversation.id)
         return Sent(ok=True)
 
     async def _failed(self, error: BaseException, *, tenant: str, conversation: str) -> Sent:

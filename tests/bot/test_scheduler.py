@@ -1,6 +1,7 @@
 """Nudge and digest passes against the real database (SQLite, and PostgreSQL when available)."""
 
 import asyncio
+import time as clock
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,11 +9,11 @@ from sqlalchemy import event as sa_event
 
 from bot.bootstrap import bootstrap
 from bot.config import Config
-from bot.scheduler import MAX_ATTEMPTS, SEND_BATCH, Scheduler
+from bot.scheduler import MAX_ATTEMPTS, PACE, SEND_BATCH, Report, Scheduler
 from conversations import events
 from conversations.people import Person
-from conversations.ports import Incoming
-from conversations.reminders import Sent
+from conversations.ports import Incoming, Outgoing
+from conversations.reminders import Notice, Sent, Target
 from conversations.service import Place
 from tests.conftest import handle
 
@@ -442,3 +443,20 @@ async def test_the_loop_runs_both_passes_and_forgets_old_requests(core, schedule
     assert kinds(sender) == ["gap"]
     assert await remembered(core, "evt:old", done_at=WED_10) is True  # forgotten
     assert await remembered(core, "evt:new", done_at=WED_10) is False  # still remembered
+
+
+async def test_two_messages_to_one_conversation_are_paced_and_others_are_not(core, scheduler, sender):
+    """Slack allows about one message a second per channel: a digest and a nudge for one channel wait their turn."""
+
+    def outgoing(n: int, channel: str) -> Outgoing:
+        return Outgoing(n, f"k{n}", "slack", Target("slack", "T1", channel=channel), Notice(kind="nudge", title="t"), 0)
+
+    report = Report()
+    began = clock.monotonic()
+    await scheduler._send(outgoing(1, "C1"), now=MON, report=report)
+    await scheduler._send(outgoing(2, "C2"), now=MON, report=report)
+    other_channel = clock.monotonic() - began
+    await scheduler._send(outgoing(3, "C1"), now=MON, report=report)
+    same_channel = clock.monotonic() - began
+    assert report.sent == 3 and len(sender.sent) == 3
+    assert other_channel < PACE / 2 <= PACE <= same_channel + 0.01
