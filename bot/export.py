@@ -71,7 +71,7 @@ def records(assessments: list[Loaded], *, histories: Mapping[int, list[Change]] 
 
 
 def to_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n"  # amounts are Decimals: written as strings
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:

@@ -64,7 +64,7 @@ def test_a_paused_assessment_resumes_in_a_new_process(preflight, tmp_path):
     first = preflight("console", stdin=lines("Churn model", *EIGHT[:3], "quit"))
     assert "Saved at question 4 of 8." in first.out
     second = preflight("console", stdin=lines("1", *EIGHT[3:], "finish"))
-    assert "1) Churn model (question 4 of 8, 3 of 8 answered, 31%)" in second.out
+    assert "1) Churn model (question 4 of 8, 3 of 8 answered, 31% ready)" in second.out
     assert "Resuming Churn model at question 4 of 8." in second.out
     assert "── Churn model: 56% · Needs work ──" in second.out
     assert rows(tmp_path, "SELECT count(*), min(stage) FROM assessment") == [(1, "finished")]
