@@ -319,10 +319,14 @@ def merged(question: Question, stored: Mapping[str, Any] | None, given: Mapping[
 
 
 def kept(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, str]) -> dict[str, Any]:
-    """A typed line over a stored answer: a field left empty (or 'skip') keeps what is stored."""
+    """A typed line over a stored answer: a part left empty between ';' (or 'skip') keeps what is stored.
+
+    Parts the line does not reach ('2' for '2; notes') are not kept: the new answer is the line as typed.
+    """
     if stored is None:
         return dict(given)
-    return merged(question, stored, {k: v for k, v in given.items() if not _blank(v)})
+    before = as_raw(question, stored)
+    return {k: before[k] if _blank(v) else v for k, v in given.items()}
 
 
 def partial_errors(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, Any], *, today: date) -> dict[str, str]:

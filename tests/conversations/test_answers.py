@@ -277,6 +277,8 @@ def test_a_typed_line_over_a_stored_answer_keeps_the_parts_left_empty():
     parsed = parse_answer(q, raw, today=TODAY)
     assert parsed.ok and parsed.values == {"statement": "Cut churn", "baseline": "6%", "target": "4%", "by_when": "2027-06-30"}
     assert kept(q, None, {"statement": ""}) == {"statement": ""}
+    shorter = parse_answer(q, kept(q, stored, split_line(q, "Cut churn; 6%")), today=TODAY)
+    assert shorter.values == {"statement": "Cut churn", "baseline": "6%", "target": None, "by_when": None}
 
 
 def test_unknown_form_fields_are_refused():
