@@ -98,7 +98,7 @@ def question_prompt(q: Question, *, answers: Mapping[str, Any], current: Mapping
 def _typing_hint(q: Question, current: Mapping[str, Any] | None) -> str:
     hint = f"{shape(q)}\nExample: {q.example}"
     if any(not f.required and not f.scored for f in q.fields) and any(f.scored for f in q.fields):
-        hint += "\nOnly the optional parts leave the score as it is; the rest count toward it."
+        hint += "\nParts marked (optional) leave the score as it is; the others count toward it."
     if q.fields[0].kind is Kind.CHECKLIST:
         listed = "  ".join(f"{i}) {o.label}" for i, o in enumerate(q.fields[0].options, 1))
         hint = f"{listed}\n{hint}"
