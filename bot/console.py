@@ -43,6 +43,8 @@ def render(reply: Reply) -> str:
         lines.append(reply.hint)
     commands = []
     for action in reply.actions:
+        if action.verb is Verb.CHOOSE:  # already listed as a numbered choice
+            continue
         command = "edit N" if action.verb is Verb.EDIT and reply.tone is Tone.REVIEW else action.words
         if command not in commands:
             commands.append(command)

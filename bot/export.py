@@ -71,7 +71,7 @@ def records(assessments: list[Loaded], *, histories: Mapping[int, list[Change]] 
 
 
 def to_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n"  # amounts are Decimals: written as strings
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
@@ -96,7 +96,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(base + per_question)
     for row in rows:
-        cells = [row[c] for c in base[:-2]] + [" ".join(row["gaps"]), json.dumps(row["history"], ensure_ascii=False)]
+        cells = [row[c] for c in base[:-2]] + [" ".join(row["gaps"]), json.dumps(row["history"], ensure_ascii=False, default=str)]
         for q in QUESTIONS:
             a = row["answers"][q.key]
             cells += [a["score"], a["answer"] or ("skipped" if a["skipped"] else ""), a["by"] or ""]
@@ -126,7 +126,7 @@ def to_markdown(rows: list[dict[str, Any]]) -> str:
             lines += ["", "Next steps:"] + [f"- {_md(r['recommendation'])}" for r in row["recommendations"]]
         if row["history"]:
             lines += ["", "Changes:"] + [
-                f"- {c['at']} · {c['question']} · {_md(c['by'])}: {_md(json.dumps(c['old']))} → {_md(json.dumps(c['new']))}"
+                f"- {c['at']} · {c['question']} · {_md(c['by'])}: {_md(json.dumps(c['old'], default=str))} → {_md(json.dumps(c['new'], default=str))}"
                 for c in row["history"]
             ]
         lines.append("")

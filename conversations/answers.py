@@ -1,32 +1,28 @@
-"""Reading answers: raw text or form values in, validated values or a helpful error out.
+"""Reading answers: raw text or form values in, validated values, readings to choose from, or a helpful error out.
 
 A typed answer is one line, its fields separated by ';' in the order the question
-lists them ("2; Kafka migration planned"). Forms send the fields by key.
+lists them ("2; Kafka migration planned"). Forms send the fields by key. Money and dates
+are read the way people write them (money.py, dates.py); a value that reads two ways is
+not guessed: the answer comes back with both readings for the person to pick from.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
 from typing import Any
 
+from conversations.dates import read_date, spoken
+from conversations.money import as_amount, format_money, read_money, restored
 from conversations.questions import MAX_TEXT, NONE_WORDS, Field, Kind, Question
 from conversations.text import clip
+from conversations.unreadable import Ambiguous, Invalid, Reading
+
+__all__ = ["Invalid", "Parsed", "format_money", "parse_answer", "parse_field"]
 
 MAX_NAME = 120
-CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "₣": "CHF"}
-CURRENCIES = frozenset(
-    "EUR USD GBP CHF JPY CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN INR CNY HKD SGD BRL MXN ZAR KRW TRY ILS AED SAR".split()
-)
-NOT_ALLOCATED = frozenset({"not allocated", "unallocated", "no budget", "none", "0", "nothing", "tbd"})
-
-
-class Invalid(ValueError):
-    """A value that cannot be read; the message tells the user how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +32,7 @@ class Parsed:
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     confirm: str | None = None  # a question to ask before the answer is saved
+    readings: tuple[Reading, ...] = ()  # a field read two ways: each reading's whole answer, to pick one
 
     @property
     def ok(self) -> bool:
@@ -52,7 +49,8 @@ def parse_answer(question: Question, raw: Mapping[str, Any], *, today: date) -> 
     """Validate every field of one answer; collect all errors rather than stop at the first."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    confirm = None
+    notes: list[str] = []
+    ambiguous: tuple[Field, Ambiguous] | None = None
     for f in question.fields:
         given = raw.get(f.key)
         if _blank(given):
@@ -62,20 +60,51 @@ def parse_answer(question: Question, raw: Mapping[str, Any], *, today: date) -> 
                 values[f.key] = None
             continue
         try:
-            values[f.key] = parse_field(f, given)
+            if f.kind is Kind.DATE and not _is_none_word(str(given)):
+                values[f.key], note = _date_read(f, str(given).strip(), today=today)
+                notes += [note] if note else []
+            else:
+                values[f.key] = parse_field(f, given)
+        except Ambiguous as two_ways:
+            values[f.key] = None
+            ambiguous = ambiguous or (f, two_ways)
         except Invalid as e:
             errors[f.key] = f"{f.label}: {e}"
-            continue
-        if f.kind is Kind.DATE and values[f.key] is not None and values[f.key] < today.isoformat():
-            confirm = f"{f.label} {values[f.key]} is in the past. Keep it anyway?"
     unknown = set(raw) - {f.key for f in question.fields}
     if unknown:
         errors["_"] = f"Unknown fields: {', '.join(sorted(unknown))}."
-    return Parsed(values=values, errors=errors, confirm=None if errors else confirm)
+    if errors:
+        return Parsed(values=values, errors=errors)
+    if ambiguous:
+        which, read = ambiguous
+        readings = tuple(Reading({**values, which.key: _stored(which, r.value)}, r.label) for r in read.readings)
+        ask = f"{which.label}: '{clip(read.text, 40)}' can be read {len(readings)} ways. Which one did you mean?"
+        return Parsed(values=values, confirm=ask, readings=readings)
+    if not notes:
+        return Parsed(values=values)
+    interpreted = any("I read" in note for note in notes)
+    return Parsed(values=values, confirm=" ".join(notes) + (" Is that right?" if interpreted else " Keep it anyway?"))
+
+
+def _date_read(f: Field, text: str, *, today: date) -> tuple[str, str]:
+    """An ISO date and, when the text had to be interpreted or lies in the past, what to check with the person."""
+    if len(text) > MAX_TEXT:
+        parse_field(f, text)  # raises the length error
+    read = read_date(text, today=today)
+    past = read.value < today
+    if read.literal:
+        return read.value.isoformat(), f"{f.label} {read.value.isoformat()} is in the past." if past else ""
+    note = f"{f.label}: I read '{clip(text, 40)}' as {spoken(read.value)}" + (", which is in the past." if past else ".")
+    return read.value.isoformat(), note
+
+
+def _stored(f: Field, value: Any) -> Any:
+    """A reading's value in the shape the answer stores."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def parse_field(f: Field, given: Any) -> Any:
-    """Read one field; raises Invalid with a message a user can act on."""
+    """Read one field; raises Invalid with a message a user can act on, or Ambiguous with the readings."""
     if isinstance(given, str):
         given = given.strip()
         if len(given) > MAX_TEXT:
@@ -143,86 +172,34 @@ def _person(f: Field, given: Any) -> dict[str, str | None] | None:
 
 
 def _money(f: Field, given: Any) -> dict[str, Any] | None:
-    text = str(given).strip()
-    if text.lower().rstrip(".") in NOT_ALLOCATED:
-        return None
-    return parse_money(text)
-
-
-def parse_money(text: str) -> dict[str, Any]:
-    """'120k EUR', 'EUR 120,000', '€1.5M' -> {'amount': ..., 'currency': ...}."""
-    example = "write an amount with a currency, e.g. '120000 EUR', or 'not allocated'"
-    currency = None
-    rest = text
-    for symbol, code in CURRENCY_SYMBOLS.items():
-        if symbol in rest:
-            currency, rest = code, rest.replace(symbol, " ")
-    words = re.findall(r"[A-Za-z]{3}\b", rest)
-    codes = [w.upper() for w in words if w.upper() in CURRENCIES]
-    if codes:
-        currency = codes[0]
-        rest = re.sub(rf"\b{codes[0]}\b", " ", rest, flags=re.IGNORECASE)
-    number = rest.strip().replace(" ", "").replace("'", "").replace("\u00a0", "")
-    match = re.fullmatch(r"([+-]?[\d.,]+)([kKmM]?)", number)
-    if not match:
-        if not re.search(r"\d", text):
-            raise Invalid(f"'{_clip(text)}' is not an amount; {example}.")
-        raise Invalid(f"I could not read '{_clip(text)}'; {example}.")
-    amount = _decimal(match.group(1))
-    if amount is None:
-        raise Invalid(f"I could not read '{_clip(text)}'; {example}.")
-    amount *= {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
-    if amount <= 0:
-        raise Invalid(f"a budget must be a positive amount; {example}.")
-    if currency is None:
-        raise Invalid(f"add a currency, e.g. '{_plain(amount)} EUR'.")
-    return {"amount": _plain(amount), "currency": currency}
-
-
-def _decimal(number: str) -> Decimal | None:
-    if "," in number and "." in number:
-        thousands = "," if number.rfind(",") < number.rfind(".") else "."
-        number = number.replace(thousands, "").replace(",", ".")
-    elif "," in number:
-        number = number.replace(",", "") if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", number) else number.replace(",", ".")
-    elif number.count(".") > 1:
-        if not re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+", number):
-            return None
-        number = number.replace(".", "")
-    try:
-        return Decimal(number)
-    except InvalidOperation:
-        return None
-
-
-def _plain(amount: Decimal) -> int | float:
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
+    if isinstance(given, Mapping):  # a stored answer merged with a partial edit
+        try:
+            return {"amount": as_amount(given["amount"]), "currency": str(given["currency"])}
+        except (KeyError, ArithmeticError, ValueError):
+            raise Invalid("that is not an amount with a currency.") from None
+    return read_money(str(given))
 
 
 def _date(f: Field, given: Any) -> str | None:
     text = str(given).strip()
     if _is_none_word(text):
         return None
-    return parse_date(text).isoformat()
-
-
-def parse_date(text: str) -> date:
-    """YYYY-MM-DD, DD.MM.YYYY, YYYY-MM (end of month) or 'Q3 2027' (end of quarter)."""
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d"):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):  # a stored answer or a date picker
         try:
-            return datetime.strptime(text, fmt).date()
+            return date.fromisoformat(text).isoformat()
         except ValueError:
             pass
-    month = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-    if month and 1 <= int(month.group(2)) <= 12:
-        y, m = int(month.group(1)), int(month.group(2))
-        return date(y, m, calendar.monthrange(y, m)[1])
-    quarter = re.fullmatch(r"[Qq]([1-4])\s*[/-]?\s*(\d{4})", text)
-    if quarter:
-        y, m = int(quarter.group(2)), int(quarter.group(1)) * 3
-        return date(y, m, calendar.monthrange(y, m)[1])
-    raise Invalid(f"'{_clip(text)}' is not a date I can read; write it as YYYY-MM-DD, e.g. 2027-06-30.")
+    raise Invalid(f"'{_clip(text)}' needs reading against today's date.")
+
+
+# Words that name each monitoring check, so 'accuracy drift and data drift' or 'alerts on thresholds' read as the list.
+CHECK_WORDS = {
+    "accuracy_drift": ("accuracy", "performance"),
+    "data_drift": ("data", "input", "feature"),
+    "outlier_alerts": ("outlier", "anomal"),
+    "threshold_alerts": ("threshold",),
+    "retraining_trigger": ("retrain",),
+}
 
 
 def _checklist(f: Field, given: Any) -> list[str]:
@@ -233,22 +210,33 @@ def _checklist(f: Field, given: Any) -> list[str]:
             raise Invalid(f"unknown item(s): {', '.join(map(str, unknown))}.")
         return [k for k in keys if k in given]
     text = str(given).strip().lower()
-    if text in ("all", "everything"):
+    if text in ("all", "everything", "all of them", "all five"):
         return keys
-    if _is_none_word(text) or text == "0":
+    if _is_none_word(text) or text in ("0", "nothing"):
         return []
     picked: set[str] = set()
-    for part in re.split(r"[,\s]+", text):
-        if not part:
-            continue
-        if part.isdigit() and 1 <= int(part) <= len(keys):
-            picked.add(keys[int(part) - 1])
-            continue
-        if part in keys:  # a form that sends the ticked options as one text (Teams' multi-select)
-            picked.add(part)
-            continue
-        raise Invalid(f"'{_clip(part)}' is not on the list; use numbers from 1 to {len(keys)} separated by commas, 'all' or 'none'.")
+    for part in re.split(r"\s*(?:,|;|&|\+|\band\b|\bplus\b)\s*", text):
+        part = part.strip(" .")
+        if part:
+            picked |= _checks_in(part, f)
     return [k for k in keys if k in picked]
+
+
+def _checks_in(part: str, f: Field) -> set[str]:
+    """The checks one piece of the list names: numbers ('1 2 4'), keys (Teams' multi-select) or words ('data drift')."""
+    keys = [o.key for o in f.options]
+    words = part.split()
+    if all(w.isdigit() for w in words):
+        if all(1 <= int(w) <= len(keys) for w in words):
+            return {keys[int(w) - 1] for w in words}
+    elif all(w in keys for w in words):
+        return set(words)
+    else:
+        named = {key for key, stems in CHECK_WORDS.items() if any(stem in part for stem in stems)}
+        if named:
+            return named
+    listed = ", ".join(f"{i}) {o.label.lower()}" for i, o in enumerate(f.options, 1))
+    raise Invalid(f"'{_clip(part)}' is not on the list ({listed}); name them or use their numbers, e.g. '1, 2, 4', 'all' or 'none'.")
 
 
 _READERS = {
@@ -290,6 +278,8 @@ def _show(f: Field, v: Any) -> str:
         return format_money(v) if v else "not allocated"
     if f.kind is Kind.PERSON:
         return v["name"] if v else "none"
+    if f.kind is Kind.DATE and v:
+        return spoken(date.fromisoformat(v))
     return "none" if v is None else str(v)
 
 
@@ -319,12 +309,8 @@ def as_line(question: Question, values: Mapping[str, Any] | None) -> str:
 
 
 def as_raw(question: Question, values: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Stored values in the shapes parse_answer reads, so an answer can be merged with a partial form."""
-    raw: dict[str, Any] = {}
-    for f in question.fields:
-        v = (values or {}).get(f.key)
-        raw[f.key] = format_money(v) if f.kind is Kind.MONEY and v else v
-    return raw
+    """Stored values in the shapes parse_answer reads, so an answer can be merged with a partial form or line."""
+    return {f.key: restored((values or {}).get(f.key)) for f in question.fields}
 
 
 def merged(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -332,13 +318,18 @@ def merged(question: Question, stored: Mapping[str, Any] | None, given: Mapping[
     return {**as_raw(question, stored), **given}
 
 
+def kept(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, str]) -> dict[str, Any]:
+    """A typed line over a stored answer: a part left empty between ';' (or 'skip') keeps what is stored.
+
+    Parts the line does not reach ('2' for '2; notes') are not kept: the new answer is the line as typed.
+    """
+    if stored is None:
+        return dict(given)
+    before = as_raw(question, stored)
+    return {k: before[k] if _blank(v) else v for k, v in given.items()}
+
+
 def partial_errors(question: Question, stored: Mapping[str, Any] | None, given: Mapping[str, Any], *, today: date) -> dict[str, str]:
     """What is wrong with the given fields, read together with the rest of the stored answer."""
     parsed = parse_answer(question, merged(question, stored, given), today=today)
     return {key: message for key, message in parsed.errors.items() if key in given}
-
-
-def format_money(v: Mapping[str, Any]) -> str:
-    amount = v["amount"]
-    text = f"{amount:,}" if isinstance(amount, int) else f"{amount:,.2f}"
-    return f"{text} {v['currency']}"

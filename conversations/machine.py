@@ -17,7 +17,7 @@ from enum import Enum
 from typing import Any
 
 from conversations import prompts
-from conversations.answers import merged, parse_answer, split_line
+from conversations.answers import kept, merged, parse_answer, split_line
 from conversations.events import (
     Back,
     Confirm,
@@ -40,6 +40,7 @@ from conversations.events import (
     Unknown,
 )
 from conversations.messages import Reply, Tone
+from conversations.money import restored
 from conversations.people import Person
 from conversations.questions import BY_KEY, MAX_PROJECT_NAME, QUESTIONS, TOTAL, Question
 
@@ -50,20 +51,44 @@ class Stage(str, Enum):
     FINISHED = "finished"
 
 
+READING = "reading-"  # the value of a button that picks one reading of an ambiguous answer: reading-1, reading-2
+
+
 @dataclass(frozen=True)
 class Answer:
     values: Mapping[str, Any]
     by: Person
     at: datetime
 
+    def __post_init__(self) -> None:
+        # Stored JSON holds amounts as strings (or, in older answers, numbers): the core works with Decimals.
+        object.__setattr__(self, "values", {k: restored(v) for k, v in self.values.items()})
+
 
 @dataclass(frozen=True)
 class Pending:
-    """An answer that waits for the user to confirm it (e.g. a date in the past)."""
+    """An answer that waits for the user: to confirm it (a date read from words, or in the past), or to pick a reading.
+
+    `readings` is empty for a yes/no confirmation; otherwise each is {"label": ..., "values": the whole answer}
+    and the person picks one (120.000 € as 120 000 EUR or 120 EUR), by button or by its number.
+    """
 
     question: str
     values: Mapping[str, Any]
     prompt: str
+    readings: tuple[Mapping[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", {k: restored(v) for k, v in self.values.items()})
+        readings = tuple({"label": str(r["label"]), "values": {k: restored(v) for k, v in r["values"].items()}} for r in self.readings)
+        object.__setattr__(self, "readings", readings)
+
+    def reading(self, picked: str) -> Mapping[str, Any] | None:
+        """The answer a typed number ('2'), label or button value ('reading-2') picks; None when it picks none."""
+        text = picked.strip().lower().removeprefix(READING)
+        if text.isdigit() and 1 <= int(text) <= len(self.readings):
+            return self.readings[int(text) - 1]["values"]
+        return next((r["values"] for r in self.readings if r["label"].lower() == text), None)
 
 
 @dataclass(frozen=True)
@@ -143,7 +168,7 @@ def _ask(state: State) -> Reply:
 def _here(state: State) -> Reply:
     """What the user should see to carry on from where the assessment stands."""
     if state.pending:
-        return prompts.confirm(BY_KEY[state.pending.question], prompt=state.pending.prompt)
+        return _pending_prompt(state.pending)
     if state.stage is Stage.ASKING:
         return _ask(state)
     if state.stage is Stage.REVIEW:
@@ -188,18 +213,32 @@ def _commit(state: State, q: Question, values: Mapping[str, Any], by: Person, no
     return new, replies
 
 
+def _pending_prompt(pending: Pending) -> Reply:
+    q = BY_KEY[pending.question]
+    if pending.readings:
+        return prompts.pick(q, prompt=pending.prompt, labels=[r["label"] for r in pending.readings], value=READING)
+    return prompts.confirm(q, prompt=pending.prompt)
+
+
 def _accept(state: State, q: Question, raw: Mapping[str, Any], by: Person, now: datetime) -> tuple[State, list[Reply]]:
     parsed = parse_answer(q, raw, today=now.date())
     if not parsed.ok:
         first = next(iter(parsed.errors.values()))
-        return state, [prompts.error(first, question=q.key, errors=parsed.errors), _here(state)]
+        return state, [prompts.retry(q, first, errors=parsed.errors)]
     if parsed.confirm:
-        pending = Pending(question=q.key, values=parsed.values, prompt=parsed.confirm)
-        return replace(state, pending=pending), [prompts.confirm(q, prompt=parsed.confirm)]
+        readings = tuple({"label": r.label, "values": r.value} for r in parsed.readings)
+        pending = Pending(question=q.key, values=parsed.values, prompt=parsed.confirm, readings=readings)
+        return replace(state, pending=pending), [_pending_prompt(pending)]
     return _commit(state, q, parsed.values, by, now)
 
 
 def _say(state: State, event: Say, now: datetime) -> tuple[State, list[Reply]]:
+    if state.pending and state.pending.readings:
+        picked = state.pending.reading(event.text)
+        if picked is not None:
+            return _commit(state, BY_KEY[state.pending.question], picked, event.by, now)
+        count = len(state.pending.readings)
+        return state, [prompts.error(f"Pick one of the {count} readings by its number, or type no to change the answer."), _here(state)]
     if state.pending:
         return state, [prompts.error("Please answer yes or no first (no lets you change the answer)."), _here(state)]
     text = event.text.strip()
@@ -208,15 +247,27 @@ def _say(state: State, event: Say, now: datetime) -> tuple[State, list[Reply]]:
     q = BY_KEY.get(event.question) if event.question else None
     if q is None:
         if state.stage is not Stage.ASKING:
-            return state, [prompts.error("All questions are answered. Type finish, review, or edit N to change answer N."), _here(state)]
+            return state, [prompts.error(_nothing_asked(state)), _here(state)]
         q = state.current
-    return _accept(state, q, split_line(q, text), event.by, now)
+    stored = state.answers.get(q.key)
+    return _accept(state, q, kept(q, stored.values if stored else None, split_line(q, text)), event.by, now)
+
+
+def _nothing_asked(state: State) -> str:
+    """Why a typed line is not an answer: no question is being asked."""
+    open_ = [q.number for q in QUESTIONS if q.key not in state.answers]
+    if not open_:
+        return "All questions are answered. Type finish, review, or edit N to change answer N."
+    listed = ", ".join(map(str, open_))
+    return f"No question is being asked now; {listed} {'is' if len(open_) == 1 else 'are'} still open. Type edit N to answer one, review, or finish."
 
 
 def _confirm(state: State, event: Confirm, now: datetime) -> tuple[State, list[Reply]]:
     if state.pending is None:
         return _say(state, Say(text=event.text, by=event.by, question=None), now)
     q = BY_KEY[state.pending.question]
+    if event.yes and state.pending.readings:
+        return state, [prompts.error("Which one? Pick a reading by its number, or type no to change the answer."), _here(state)]
     if event.yes:
         return _commit(state, q, state.pending.values, event.by, now)
     cleared = replace(state, pending=None)
@@ -228,6 +279,13 @@ def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Rep
     if q is None:
         return state, [prompts.error(f"There is no question '{event.question}'.")]
     values = event.values
+    picked = str(values.get("choice", "")) if event.partial and set(values) == {"choice"} else ""
+    if picked.startswith(READING):  # a button of a reading to pick
+        pending = state.pending
+        chosen = pending.reading(picked) if pending and pending.question == q.key else None
+        if chosen is None:
+            return state, [prompts.Reply(title="That choice is no longer open; this is where things stand."), _here(state)]
+        return _commit(state, q, chosen, event.by, now)
     if event.partial:
         stored = state.answers.get(q.key)
         values = merged(q, stored.values if stored else None, values)
@@ -235,19 +293,28 @@ def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Rep
 
 
 def _fill(state: State, event: Fill, now: datetime) -> tuple[State, list[Reply]]:
-    """Each question's fields merged into its stored answer, in question order; the first error stops all."""
+    """Each question's fields merged into its stored answer, in question order; the first error stops all.
+
+    An answer that waits for the person (a reading to pick, a date to confirm) waits after the others are
+    saved; only one can wait at a time, so a second one is left out and said so.
+    """
     replies: list[Reply] = []
     current = state
+    waiting: Pending | None = None
     for q in QUESTIONS:
         if q.key not in event.values:
             continue
         current, more = _submit(current, Submit(question=q.key, values=event.values[q.key], by=event.by, partial=True), now)
         if more and more[0].tone is Tone.ERROR:
             return state, more
+        if current.pending and waiting:
+            more = [prompts.Reply(title=f"Answer {q.number} was not saved: {current.pending.prompt} Please answer it again.")]
+        waiting = waiting or current.pending
+        current = replace(current, pending=None)
         replies += more
     if not replies:
         return state, [prompts.error("Fill in at least one field.")]
-    return current, replies
+    return replace(current, pending=waiting), replies
 
 
 def _moved_on(state: State, question: str | None) -> list[Reply] | None:

@@ -77,7 +77,7 @@ class Listing:
             if self.stage is Stage.FINISHED
             else (f"question {self.position} of {TOTAL}" if self.stage is Stage.ASKING else "in review")
         )
-        return f"{self.project} ({where}, {self.answered} of {TOTAL} answered, {self.percent}%)"
+        return f"{self.project} ({where}, {self.answered} of {TOTAL} answered, {self.percent}% ready)"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from typing import Any
 from conversations.answers import as_line, describe
 from conversations.messages import Action, Choice, Progress, Reply, Tone, Verb
 from conversations.questions import QUESTIONS, TOTAL, Kind, Question
-from conversations.scoring import GAP_LABELS, Scorecard, score
+from conversations.scoring import GAP_FIELDS, GAP_LABELS, Scorecard, score
+
+BLOCKING_FIELDS = frozenset(pair for pairs in GAP_FIELDS.values() for pair in pairs)
 
 NOT_FOUND = "That assessment no longer exists here."  # also what another workspace's id finds
 UNAVAILABLE = "Preflight cannot reach its database right now, so nothing was saved. Please try again in a minute."
@@ -94,19 +96,47 @@ def question_prompt(q: Question, *, answers: Mapping[str, Any], current: Mapping
 
 
 def _typing_hint(q: Question, current: Mapping[str, Any] | None) -> str:
-    parts = []
-    for f in q.fields:
-        what = "a number from the list" if f.kind is Kind.CHOICE else f.label.lower()
-        if f.kind is Kind.CHECKLIST:
-            what = "the numbers in place, e.g. 1,2,4 ('all' or 'none')"
-        parts.append(what if f.required else f"{what} (optional)")
-    hint = "Type: " + "; ".join(parts) + f"\nExample: {q.example}"
+    hint = f"{shape(q)}\nExample: {q.example}"
+    if any(not f.required and not f.scored for f in q.fields) and any(f.scored for f in q.fields):
+        hint += "\nParts marked (optional) leave the score as it is; the others count toward it."
     if q.fields[0].kind is Kind.CHECKLIST:
         listed = "  ".join(f"{i}) {o.label}" for i, o in enumerate(q.fields[0].options, 1))
         hint = f"{listed}\n{hint}"
     if current is not None:
-        hint += f"\nTo keep it as it is, type 'skip'. Now: {as_line(q, current)}"
+        hint += f"\nTo keep it as it is, type 'skip'; a part left empty keeps its answer. Now: {as_line(q, current)}"
     return hint
+
+
+def shape(q: Question) -> str:
+    """The parts of a typed answer, in order, each saying whether it can wait and whether it counts."""
+    parts = []
+    for f in q.fields:
+        what = "a number from the list" if f.kind is Kind.CHOICE else f.label.lower()
+        if f.kind is Kind.CHECKLIST:
+            what = "the checks in place, by number or name, e.g. 1,2,4 or 'accuracy drift, data drift' ('all' or 'none')"
+        if f.required:
+            parts.append(what)
+        elif (q.key, f.key) in BLOCKING_FIELDS:
+            parts.append(f"{what} (can wait, but a blocking gap until given)")
+        elif f.scored:
+            parts.append(f"{what} (can wait, but counts toward the score)")
+        else:
+            parts.append(f"{what} (optional)")
+    return "Type: " + "; ".join(parts)
+
+
+def retry(q: Question, message: str, *, errors: dict[str, str]) -> Reply:
+    """A bad answer: what is wrong, and a one-line reminder of what works, not the whole question again."""
+    reminder = (
+        "Type: a number from the list" if q.fields[0].kind is Kind.CHOICE else f"Type: {'; '.join(f.label.lower() for f in q.fields)}"
+    )
+    return Reply(
+        title=message,
+        body=f"{reminder} (e.g. {q.example}), or skip.",
+        tone=Tone.ERROR,
+        question=q.key,
+        errors=errors,
+    )
 
 
 def saved(q: Question, *, values: Mapping[str, Any], by: str, answers: Mapping[str, Any]) -> Reply:
@@ -135,6 +165,21 @@ def confirm(q: Question, *, prompt: str) -> Reply:
         tone=Tone.CONFIRM,
         question=q.key,
         actions=(Action("Yes, keep it", Verb.YES), Action("No, change it", Verb.NO)),
+    )
+
+
+def pick(q: Question, *, prompt: str, labels: list[str], value: str) -> Reply:
+    """An answer that reads more than one way: each reading is a button (a numbered choice when typed)."""
+    return Reply(
+        title=prompt,
+        body="Pick one, or type no to change the answer.",
+        tone=Tone.CONFIRM,
+        question=q.key,
+        choices=tuple(Choice(label, f"{value}{i}") for i, label in enumerate(labels, 1)),
+        actions=(
+            *(Action(label, Verb.CHOOSE, question=q.key, value=f"{value}{i}") for i, label in enumerate(labels, 1)),
+            Action("Neither, change it", Verb.NO),
+        ),
     )
 
 

@@ -49,6 +49,7 @@ class Field:
     required: bool = True
     hint: str = ""
     options: tuple[Option, ...] = ()
+    scored: bool = False  # counts toward the score even when it may be left for later
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,15 @@ QUESTIONS: tuple[Question, ...] = (
                 hint="e.g. 'Cut monthly churn of SME customers', or 'not defined yet'",
             ),
             Field("baseline", "Baseline today", Kind.TEXT, required=False, hint="e.g. '6.1% a month', or 'skip'"),
-            Field("target", "Target", Kind.MEASURE, required=False, hint="a number, e.g. 'below 4% a month', or 'skip'"),
-            Field("by_when", "By when", Kind.DATE, required=False, hint="YYYY-MM-DD, e.g. 2027-06-30, or 'skip'"),
+            Field("target", "Target", Kind.MEASURE, required=False, scored=True, hint="a number, e.g. 'below 4% a month', or 'skip'"),
+            Field(
+                "by_when",
+                "By when",
+                Kind.DATE,
+                required=False,
+                scored=True,
+                hint="a date, e.g. 2027-06-30, June 2027, end of Q2 or in 6 months, or 'skip'",
+            ),
         ),
         rubric=(
             "a business metric with a measurable target and a date",
@@ -199,15 +207,16 @@ QUESTIONS: tuple[Question, ...] = (
         pillar=Pillar.VALUE,
         rule=Rule.OWNERSHIP,
         fields=(
-            Field("owner", "Production owner", Kind.PERSON, required=False, hint="a person, or 'none'"),
+            Field("owner", "Production owner", Kind.PERSON, required=False, scored=True, hint="a person, or 'none'"),
             Field(
                 "budget",
                 "Production budget",
                 Kind.MONEY,
                 required=False,
-                hint="an amount with a currency, e.g. '120000 EUR', or 'not allocated'",
+                scored=True,
+                hint="an amount with a currency, e.g. '120000 EUR', '€120k' or '1.2 million USD', or 'not allocated'",
             ),
-            Field("time", "Time allocated", Kind.TEXT, required=False, hint="e.g. '20% of one engineer', or 'none'"),
+            Field("time", "Time allocated", Kind.TEXT, required=False, scored=True, hint="e.g. '20% of one engineer', or 'none'"),
         ),
         rubric=("owner + budget + time", "some of the three", "none"),
         example="Dana Lee; 120000 EUR; 20% of one engineer",
@@ -225,12 +234,12 @@ QUESTIONS: tuple[Question, ...] = (
                 "checks",
                 "In place",
                 Kind.CHECKLIST,
-                hint="numbers separated by commas, e.g. '1,2,4', 'all' or 'none'",
+                hint="numbers or names separated by commas, e.g. '1,2,4' or 'accuracy drift, data drift', 'all' or 'none'",
                 options=_MONITORING,
             ),
         ),
         rubric=("4–5 ticked", "2–3 ticked", "0–1 ticked"),
-        example="1, 2, 4",
+        example="accuracy drift, data drift, threshold alerts",
     ),
     Question(
         number=7,

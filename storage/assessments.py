@@ -267,7 +267,12 @@ def _columns(state: State, people: dict[str, int], *, card: Scorecard, gaps_befo
         "cursor": state.cursor,
         "skipped": sorted(state.skipped),
         "pending": (
-            {"question": state.pending.question, "values": dict(state.pending.values), "prompt": state.pending.prompt}
+            {
+                "question": state.pending.question,
+                "values": dict(state.pending.values),
+                "prompt": state.pending.prompt,
+                "readings": [dict(r) for r in state.pending.readings],
+            }
             if state.pending
             else None
         ),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,19 @@ def _check_sqlite_path(url: str) -> None:
         raise DatabaseError(f"Cannot create the database {path}: the folder {folder} is not writable.")
 
 
+def to_json(value: Any) -> str:
+    """JSON columns: amounts of money are Decimals in the core and strings in the database (never floats)."""
+    return json.dumps(value, default=_decimal_text)
+
+
+def _decimal_text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    kwargs.setdefault("json_serializer", to_json)
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:

@@ -68,7 +68,7 @@ def test_a_paused_assessment_resumes_in_a_new_process(preflight, tmp_path):
     first = preflight("console", stdin=lines("Churn model", *EIGHT[:3], "quit"))
     assert "Saved at question 4 of 8." in first.out
     second = preflight("console", stdin=lines("1", *EIGHT[3:], "finish"))
-    assert "1) Churn model (question 4 of 8, 3 of 8 answered, 31%)" in second.out
+    assert "1) Churn model (question 4 of 8, 3 of 8 answered, 31% ready)" in second.out
     assert "Resuming Churn model at question 4 of 8." in second.out
     assert "── Churn model: 56% · Needs work ──" in second.out
     assert rows(tmp_path, "SELECT count(*), min(stage) FROM assessment") == [(1, "finished")]
@@ -223,3 +223,48 @@ def test_the_goodbye_names_commands_that_work_from_where_the_person_is(tmp_path,
     export = subprocess.run(f"{named} export --format json", shell=True, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert export.returncode == 0, export.stderr
     assert [c["project"] for c in json.loads(export.stdout)] == ["Churn model"]
+
+
+def test_answers_typed_the_way_people_write_them(preflight, tmp_path):
+    typed = [
+        EIGHT[0],
+        EIGHT[1],
+        "Cut monthly churn of SME customers; 6.1%; below 4%; end of Q2 2099",
+        "yes",
+        EIGHT[3],
+        "Marco Rossi; 120.000 €; 20%",
+        "1",
+        "accuracy drift and data drift, alerts on thresholds",
+        *EIGHT[6:],
+        "edit 3",
+        "; 6%; 4%; 30/06/2099",
+        "yes",
+        "finish",
+    ]
+    run = preflight("console", "--project", "Churn model", stdin=lines(*typed))
+    assert run.code == 0, run.err
+    out = run.out
+    assert "By when: I read 'end of Q2 2099' as 30 June 2099. Is that right?" in out
+    assert "Production budget: '120.000 €' can be read 2 ways. Which one did you mean?" in out
+    assert "  1) 120 000 EUR\n  2) 120 EUR\n" in out and "Commands: no · help · quit" in out
+    assert "Production budget: 120 000 EUR" in out
+    assert "Blocking gaps:" not in out.split("── Churn model:")[-1]  # owner, budget and success metric are all in place
+    stored = dict(rows(tmp_path, "SELECT question, value FROM answer"))
+    assert json.loads(stored["ownership"]) == {
+        "owner": {"id": None, "name": "Marco Rossi"},
+        "budget": {"amount": "120000", "currency": "EUR"},
+        "time": "20%",
+    }
+    assert json.loads(stored["monitoring"]) == {"checks": ["accuracy_drift", "data_drift", "threshold_alerts"]}
+    roi = json.loads(stored["roi"])  # the edit changed what was typed and kept the statement left empty
+    assert roi == {"statement": "Cut monthly churn of SME customers", "baseline": "6%", "target": "4%", "by_when": "2099-06-30"}
+    assert rows(tmp_path, "SELECT stage, gaps FROM assessment") == [("finished", "")]
+
+
+def test_an_ambiguous_amount_waits_across_sessions_for_its_reading(preflight, tmp_path):
+    first = preflight("console", "--project", "Churn model", stdin=lines(*EIGHT[:4], "Dana Lee; 1.200 USD; none", "quit"))
+    assert "  1) 1 200 USD\n  2) 1.20 USD\n" in first.out
+    again = preflight("console", stdin=lines("1", "2"))
+    assert "Production budget: '1.200 USD' can be read 2 ways." in again.out
+    value = json.loads(rows(tmp_path, "SELECT value FROM answer WHERE question = 'ownership'")[0][0])
+    assert value["budget"] == {"amount": "1.2", "currency": "USD"}

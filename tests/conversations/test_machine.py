@@ -1,14 +1,18 @@
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from conversations import events
 from conversations.commands import read
-from conversations.machine import Stage, step
-from conversations.messages import Tone
+from conversations.machine import Answer, Pending, Stage, step
+from conversations.messages import Tone, Verb
 from conversations.people import Person
 from conversations.questions import QUESTIONS
+from conversations.scoring import score
+from storage.engine import to_json
 
 LINES = [
     "1; streaming in place",
@@ -98,21 +102,20 @@ def test_finish_shows_score_level_gaps_and_next_steps(now, ana):
     assert "Add data drift, outlier alerts, threshold alerts and retraining trigger" in summary.body
 
 
-@pytest.mark.parametrize(
-    "line, message",
-    [
-        ("9", "pick a number from 1 to 3"),
-        ("maybe", "not one of the choices"),
-        ("", "Type an answer"),
-    ],
-)
-def test_bad_answers_reprompt_and_change_nothing(line, message, now, ana):
+@pytest.mark.parametrize("line, message", [("9", "pick a number from 1 to 3"), ("maybe", "not one of the choices")])
+def test_bad_answers_reprompt_with_a_one_line_reminder_and_change_nothing(line, message, now, ana):
     state = start(now, ana)
     result = say(state, line, now, ana)
     assert result.state == state
-    error, again = result.replies
-    assert error.tone is Tone.ERROR and message in error.title
-    assert again.tone is Tone.QUESTION and again.question == "data"
+    (error,) = result.replies  # the reason and what works, not the whole question again
+    assert error.tone is Tone.ERROR and message in error.title and error.question == "data"
+    assert error.body == "Type: a number from the list (e.g. 2; nightly batch today, streaming planned for Q2), or skip."
+
+
+def test_an_empty_line_asks_for_an_answer(now, ana):
+    state = start(now, ana)
+    result = say(state, "", now, ana)
+    assert result.state == state and "Type an answer" in result.replies[0].title
 
 
 @pytest.mark.parametrize(
@@ -121,7 +124,7 @@ def test_bad_answers_reprompt_and_change_nothing(line, message, now, ana):
         (4, "Dana; lots; none", "is not an amount"),
         (4, "Dana; 5000", "add a currency"),
         (2, "Cut churn; 6%; lower; 2027-01-01", "needs a number"),
-        (2, "Cut churn; 6%; 4%; someday", "YYYY-MM-DD"),
+        (2, "Cut churn; 6%; 4%; someday", "dates like 2027-06-30, 30/06/2027, June 2027, Q2 2027"),
         (5, "1,7", "not on the list"),
         (0, "1; " + "x" * 3001, "the limit is 3,000"),
     ],
@@ -130,8 +133,9 @@ def test_every_shape_reprompts_with_a_reason(position, line, message, now, ana):
     state = replace(start(now, ana), cursor=position)
     result = say(state, line, now, ana)
     assert result.state == state
-    assert message in result.replies[0].title
-    assert result.replies[1].question == QUESTIONS[position].key
+    (error,) = result.replies
+    assert message in error.title and error.question == QUESTIONS[position].key
+    assert error.body.startswith("Type: ") and "\n" not in error.body
 
 
 def test_an_roi_without_target_is_a_draft_that_asks_for_target_and_date(now, ana):
@@ -266,7 +270,17 @@ def test_reopen_a_finished_assessment(now, ana):
 def test_answers_in_review_are_pointed_to_the_commands(now, ana):
     state = answer_all(start(now, ana), now, ana)
     result = say(state, "1", now, ana)
-    assert result.state == state and "Type finish, review, or edit N" in result.replies[0].title
+    assert result.state == state and "All questions are answered. Type finish, review, or edit N" in result.replies[0].title
+
+
+def test_a_skipped_question_is_not_called_answered(now, ana):
+    state = answer_all(start(now, ana), now, ana, LINES[:3])
+    state = say(state, "skip", now, ana).state
+    state = answer_all(state, now, ana, LINES[4:])
+    assert state.stage is Stage.REVIEW
+    result = say(state, "1", now, ana)
+    assert result.state == state
+    assert result.replies[0].title == "No question is being asked now; 4 is still open. Type edit N to answer one, review, or finish."
 
 
 def test_status_help_resume_and_review_change_nothing(now, ana):
@@ -349,3 +363,106 @@ def test_status_in_review_and_when_finished_says_so_once(now, ana):
     done = say(state, "finish", now, ana).state
     finished = say(done, "status", now, ana).replies[0]
     assert finished.title == "Churn model · finished · 8 of 8 answered" and finished.body.startswith("Score: ")
+
+
+def at(state, number):
+    return replace(state, cursor=number - 1)
+
+
+def test_an_amount_that_reads_two_ways_is_asked_with_both_readings(now, ana):
+    state = at(start(now, ana), 5)
+    asked = say(state, "Marco Rossi; 120.000 €; 20%", now, ana)
+    assert "ownership" not in asked.state.answers and asked.state.pending is not None
+    (pick,) = asked.replies
+    assert pick.tone is Tone.CONFIRM and pick.title == "Production budget: '120.000 €' can be read 2 ways. Which one did you mean?"
+    assert [c.label for c in pick.choices] == ["120 000 EUR", "120 EUR"]
+    assert [(a.verb, a.value) for a in pick.actions] == [
+        (Verb.CHOOSE, "reading-1"),
+        (Verb.CHOOSE, "reading-2"),
+        (Verb.NO, None),
+    ]
+    nagged = say(asked.state, "yes", now, ana)
+    assert nagged.state == asked.state and "Pick a reading by its number" in nagged.replies[0].title
+    typed = say(asked.state, "1", now, ana)
+    assert typed.state.answers["ownership"].values["budget"] == {"amount": Decimal(120000), "currency": "EUR"}
+    assert typed.state.pending is None and typed.state.current.key == "monitoring"
+    assert "Production budget: 120 000 EUR" in typed.replies[0].body
+    assert score(typed.state.values).gaps == ("roi",)
+
+
+def test_a_reading_is_picked_by_its_button(now, ana):
+    asked = say(at(start(now, ana), 5), "Marco Rossi; 120.000 €; 20%", now, ana).state
+    pressed = step(asked, events.Submit(question="ownership", values={"choice": "reading-2"}, by=ana, partial=True), now)
+    assert pressed.state.answers["ownership"].values["budget"]["amount"] == Decimal(120)
+    again = step(pressed.state, events.Submit(question="ownership", values={"choice": "reading-1"}, by=ana, partial=True), now)
+    assert again.state == pressed.state and again.replies[0].title == "That choice is no longer open; this is where things stand."
+
+
+def test_no_to_both_readings_asks_the_question_again(now, ana):
+    asked = say(at(start(now, ana), 5), "Marco Rossi; 120.000 €; 20%", now, ana).state
+    refused = say(asked, "no", now, ana)
+    assert refused.state.pending is None and "ownership" not in refused.state.answers
+    assert refused.replies[0].tone is Tone.QUESTION and refused.replies[0].question == "ownership"
+
+
+def test_a_pending_reading_survives_being_stored_as_json(now, ana):
+    asked = say(at(start(now, ana), 5), "Marco Rossi; 120.000 €; 20%", now, ana).state
+    stored = json.loads(to_json({"pending": asdict(asked.pending)}))["pending"]
+    assert stored["readings"][0]["values"]["budget"] == {"amount": "120000", "currency": "EUR"}
+    loaded = replace(asked, pending=Pending(**stored))
+    picked = say(loaded, "120 EUR", now, ana)
+    assert picked.state.answers["ownership"].values["budget"] == {"amount": Decimal(120), "currency": "EUR"}
+
+
+def test_old_answers_with_float_amounts_read_as_decimals(now, ana):
+    answer = Answer(values={"owner": None, "budget": {"amount": 1234.5, "currency": "EUR"}, "time": None}, by=ana, at=now)
+    assert answer.values["budget"]["amount"] == Decimal("1234.5")
+
+
+def test_a_date_in_words_is_read_back_and_saved_on_yes(now, ana):
+    state = at(start(now, ana), 3)
+    asked = say(state, "Cut churn; 6%; 4%; end of Q2", now, ana)
+    (confirm,) = asked.replies
+    assert confirm.tone is Tone.CONFIRM and confirm.title == "By when: I read 'end of Q2' as 30 June 2027. Is that right?"
+    kept = say(asked.state, "yes", now, ana)
+    assert kept.state.answers["roi"].values["by_when"] == "2027-06-30"
+    assert "By when: 30 June 2027" in kept.replies[0].body
+
+
+def test_a_day_and_month_that_read_both_ways_are_asked(now, ana):
+    asked = say(at(start(now, ana), 3), "Cut churn; 6%; 4%; 04/06/2027", now, ana)
+    assert [c.label for c in asked.replies[0].choices] == ["4 June 2027", "6 April 2027"]
+    picked = say(asked.state, "2", now, ana)
+    assert picked.state.answers["roi"].values["by_when"] == "2027-04-06"
+
+
+def test_an_unambiguous_day_first_date_is_not_asked_which(now, ana):
+    asked = say(at(start(now, ana), 3), "Cut churn; 6%; 4%; 30/06/2027", now, ana)
+    assert asked.replies[0].title == "By when: I read '30/06/2027' as 30 June 2027. Is that right?"
+    assert not asked.replies[0].choices
+
+
+def test_an_edit_keeps_the_parts_left_empty(now, ana):
+    state = answer_all(start(now, ana), now, ana)
+    editing = say(state, "edit 3", now, ana).state
+    result = say(editing, "; 6%; 4%; 2027-03-31", now, ana)
+    assert result.replies[0].tone is Tone.SAVED
+    assert result.state.answers["roi"].values == {"statement": "Cut SME churn", "baseline": "6%", "target": "4%", "by_when": "2027-03-31"}
+
+
+def test_monitoring_in_words(now, ana):
+    result = say(at(start(now, ana), 6), "accuracy, data drift, alerts on thresholds", now, ana)
+    assert result.state.answers["monitoring"].values["checks"] == ["accuracy_drift", "data_drift", "threshold_alerts"]
+
+
+def test_the_gaps_form_keeps_one_answer_waiting_and_saves_the_rest(now, ana):
+    state = start(now, ana)
+    values = {"roi": {"statement": "Cut churn", "target": "4%", "by_when": "end of Q2"}, "ownership": {"budget": "120.000 €"}}
+    result = step(state, events.Fill(values=values, by=ana), now)
+    assert result.state.pending is not None and result.state.pending.question == "roi"
+    assert "ownership" not in result.state.answers
+    assert result.replies[-1].title.startswith("Answer 5 was not saved: Production budget: '120.000 €' can be read 2 ways.")
+    one = step(state, events.Fill(values={"ownership": {"owner": "Dana", "budget": "120.000 €"}}, by=ana), now)
+    assert one.state.pending is not None and one.state.pending.question == "ownership"
+    chosen = step(one.state, events.Submit(question="ownership", values={"choice": "reading-1"}, by=ana, partial=True), now)
+    assert chosen.state.answers["ownership"].values["budget"]["amount"] == 120000

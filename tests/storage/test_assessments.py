@@ -150,7 +150,7 @@ async def test_listing_is_per_workspace_newest_first(turns, repos, now, ana):
     ]
     unfinished = await repos.assessments.listing(platform="slack", workspace="T1", unfinished_only=True)
     assert [i.project for i in unfinished] == ["Fraud model"]
-    assert str(unfinished[0]) == "Fraud model (question 1 of 8, 0 of 8 answered, 0%)"
+    assert str(unfinished[0]) == "Fraud model (question 1 of 8, 0 of 8 answered, 0% ready)"
     assert await repos.assessments.listing(platform="teams", workspace="T1") == []
 
 

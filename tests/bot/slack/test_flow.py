@@ -123,7 +123,7 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
     assert row.stage == "finished" and row.gaps == "" and row.answered == 8
     assert answers["ownership"].value == {
         "owner": {"id": "UDANA", "name": "Dana L."},  # the name people see in Slack, for exports and other platforms
-        "budget": {"amount": 120000, "currency": "EUR"},
+        "budget": {"amount": "120000", "currency": "EUR"},  # amounts are stored as decimal strings
         "time": "20% of one engineer",
     }
     assert answers["roi"].value["by_when"] == "2099-06-30"
