@@ -8,7 +8,7 @@ from typing import Any
 
 from conversations.answers import as_line, describe
 from conversations.messages import Action, Choice, Progress, Reply, Tone, Verb
-from conversations.questions import QUESTIONS, TOTAL, Kind, Question
+from conversations.questions import QUESTIONS, TOTAL, Field, Kind, Question
 from conversations.scoring import GAP_FIELDS, GAP_LABELS, Scorecard, score
 
 BLOCKING_FIELDS = frozenset(pair for pairs in GAP_FIELDS.values() for pair in pairs)
@@ -107,6 +107,15 @@ def _typing_hint(q: Question, current: Mapping[str, Any] | None) -> str:
     return hint
 
 
+def waits(q: Question, f: Field) -> str:
+    """What leaving a part for later costs: "" for a part that must be given, else a blocking gap, points, or nothing."""
+    if f.required:
+        return ""
+    if (q.key, f.key) in BLOCKING_FIELDS:
+        return "can wait, but a blocking gap until given"
+    return "can wait, but counts toward the score" if f.scored else "optional"
+
+
 def shape(q: Question) -> str:
     """The parts of a typed answer, in order, each saying whether it can wait and whether it counts."""
     parts = []
@@ -114,14 +123,8 @@ def shape(q: Question) -> str:
         what = "a number from the list" if f.kind is Kind.CHOICE else f.label.lower()
         if f.kind is Kind.CHECKLIST:
             what = "the checks in place, by number or name, e.g. 1,2,4 or 'accuracy drift, data drift' ('all' or 'none')"
-        if f.required:
-            parts.append(what)
-        elif (q.key, f.key) in BLOCKING_FIELDS:
-            parts.append(f"{what} (can wait, but a blocking gap until given)")
-        elif f.scored:
-            parts.append(f"{what} (can wait, but counts toward the score)")
-        else:
-            parts.append(f"{what} (optional)")
+        note = waits(q, f)
+        parts.append(f"{what} ({note})" if note else what)
     return "Type: " + "; ".join(parts)
 
 

@@ -8,7 +8,7 @@ as {field key: value}; `given` reads the gaps form's "question.field" keys.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -16,6 +16,7 @@ from conversations.answers import format_money
 from conversations.machine import Stage, State
 from conversations.messages import Action, Verb
 from conversations.people import Person
+from conversations.prompts import waits
 from conversations.questions import BY_KEY, TOTAL, Field, Kind, Question
 from conversations.schedule import Settings
 from conversations.scoring import GAP_FIELDS, GAP_LABELS, score
@@ -43,6 +44,7 @@ class FormField:
     value: Any = None  # to start from: an option value, a list of them, a Person, or text
     required: bool = False
     hint: str = ""
+    note: str = ""  # what leaving it empty costs, when it counts (a blocking gap, points)
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,14 @@ def _field(f: Field, current: Any, *, key: str, required: bool) -> FormField:
     return FormField(key, f.label, kind, value=None if shown is None else str(shown), required=required, hint=hint)
 
 
+def _counted(q: Question, f: Field, made: FormField) -> FormField:
+    note = waits(q, f)
+    return replace(made, note=note[0].upper() + note[1:] + ".") if note and note != "optional" else made
+
+
 def answer_form(q: Question, *, current: Mapping[str, Any] | None) -> FormSpec:
     """Every field of one question, filled with the current answer."""
-    fields = tuple(_field(f, (current or {}).get(f.key), key=f.key, required=f.required) for f in q.fields)
+    fields = tuple(_counted(q, f, _field(f, (current or {}).get(f.key), key=f.key, required=f.required)) for f in q.fields)
     return FormSpec(title=f"Question {q.number} of {TOTAL}", intro=f"{q.text}\n{q.help}", fields=fields)
 
 

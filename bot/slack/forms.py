@@ -50,8 +50,9 @@ def _element(f: FormField) -> dict[str, Any]:
 
 def _input(f: FormField) -> dict[str, Any]:
     block = {"type": "input", "block_id": f.key, "label": _plain(f.label, 2000), "element": _element(f), "optional": not f.required}
-    if f.hint and f.input in (Input.TEXT, Input.LONG_TEXT):
-        block["hint"] = _plain(f.hint, 2000)
+    hint = " ".join(h for h in (f.hint if f.input in (Input.TEXT, Input.LONG_TEXT) else "", f.note) if h)
+    if hint:  # Slack marks the field "(optional)": say what leaving it empty costs
+        block["hint"] = _plain(hint, 2000)
     return block
 
 

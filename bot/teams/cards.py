@@ -55,7 +55,8 @@ def press(action: Action, *, assessment_id: int | None) -> dict[str, Any]:
 
 
 def _input(f: FormField, *, prefix: str = "") -> dict[str, Any]:
-    made: dict[str, Any] = {"id": prefix + f.key, "label": f.label, "isRequired": f.required}
+    label = f"{f.label} ({f.note[0].lower()}{f.note[1:].rstrip('.')})" if f.note else f.label
+    made: dict[str, Any] = {"id": prefix + f.key, "label": label, "isRequired": f.required}
     if f.required:
         made["errorMessage"] = f"{f.label} is needed."
     if f.input in (Input.PICK, Input.TICK):

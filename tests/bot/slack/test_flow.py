@@ -90,6 +90,9 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
         "plain_text_input",
         "plain_text_input",
     ]
+    hints = {b["block_id"]: b.get("hint", {}).get("text", "") for b in view["blocks"] if b["type"] == "input"}
+    assert "Can wait, but a blocking gap until given." in hints["owner"] and "blocking gap" in hints["budget"]
+    assert "Can wait, but counts toward the score." in hints["time"]  # Slack marks all three "(optional)"
     slack.api.users["UDANA"] = {"name": "dana", "real_name": "Dana Levi", "profile": {"display_name": "Dana L.", "real_name": "Dana Levi"}}
     await slack.submit(view, {"owner": "UDANA", "budget": "120k EUR", "time": "20% of one engineer"})
 
