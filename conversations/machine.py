@@ -154,7 +154,8 @@ def _start(event: Start, now: datetime) -> Step:
     state = State(project=event.project.strip(), started_by=event.by, started_at=now, sponsor=event.sponsor)
     intro = prompts.Reply(
         title=f"Readiness check for {state.project}",
-        body=f"{TOTAL} questions, a few minutes. Anyone here can answer; type help for the commands.",
+        body=f"{TOTAL} questions, a few minutes. Anyone here can answer.",
+        hint="Type help for the commands.",  # where typing reaches Preflight; elsewhere the buttons say it
     )
     return Step(state, (intro, _ask(state)))
 
@@ -338,7 +339,9 @@ def _skip(state: State, event: Skip, now: datetime) -> tuple[State, list[Reply]]
     else:
         state = replace(state, skipped=state.skipped | {q.key})
         note = prompts.Reply(
-            title=f"Skipped question {q.number}: it stays open as a gap. Come back with 'edit {q.number}'.", question=q.key
+            title=f"Skipped question {q.number}: it stays open as a gap until it is answered.",
+            question=q.key,
+            hint=f"Come back to it with 'edit {q.number}'.",
         )
     state, replies = _advance(state, now)
     return state, [note, *replies]
@@ -384,7 +387,8 @@ def _reopen(state: State, event: Reopen, now: datetime) -> tuple[State, list[Rep
     if state.stage is not Stage.FINISHED:
         return state, [prompts.Reply(title="This assessment is still open."), _here(state)]
     reopened = replace(state, stage=Stage.REVIEW)
-    return reopened, [prompts.Reply(title=f"Reopened {state.project}. Type edit N to change answer N."), _review(reopened)]
+    reply = prompts.Reply(title=f"Reopened {state.project}: change any answer, then finish again.", hint="Type edit N to change answer N.")
+    return reopened, [reply, _review(reopened)]
 
 
 def _status(state: State, event: Status, now: datetime) -> tuple[State, list[Reply]]:

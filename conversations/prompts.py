@@ -145,12 +145,11 @@ def retry(q: Question, message: str, *, errors: dict[str, str]) -> Reply:
 def saved(q: Question, *, values: Mapping[str, Any], by: str, answers: Mapping[str, Any]) -> Reply:
     body = describe(q, values)
     actions: tuple[Action, ...] = ()
+    hint = ""
     if q.key == "roi" and values.get("statement") and not (values.get("target") and values.get("by_when")):
-        body += (
-            "\nSaved as a draft: it counts half until it has a measurable target and a date. "
-            f"What is the target, and by when? Add them with 'edit {q.number}'."
-        )
+        body += "\nSaved as a draft: it counts half until it has a measurable target and a date. What is the target, and by when?"
         actions = (Action("Add target and date", Verb.EDIT, number=q.number),)
+        hint = f"Add them with 'edit {q.number}'."
     return Reply(
         title=f"Saved answer {q.number} ({by})",
         body=body,
@@ -158,14 +157,15 @@ def saved(q: Question, *, values: Mapping[str, Any], by: str, answers: Mapping[s
         question=q.key,
         actions=actions,
         progress=progress(position=0, answers=answers),
+        hint=hint,
     )
 
 
 def confirm(q: Question, *, prompt: str) -> Reply:
     return Reply(
         title=prompt,
-        body="Type yes to keep it, or no to change it.",
         tone=Tone.CONFIRM,
+        hint="Type yes to keep it, or no to change it.",
         question=q.key,
         actions=(Action("Yes, keep it", Verb.YES), Action("No, change it", Verb.NO)),
     )
