@@ -136,7 +136,9 @@ class Person:
         raise AssertionError(f"no card shows {needle!r}; cards: {[self.renderer.render(m.card).text[:80] for m in self.cards() if m.card]}")
 
     async def say(self, text: str, **kw: Any) -> int:
-        return await self.teams.say(text, conversation=self.conversation, kind=self.kind, **({"user": self.user} if self.user else {}), **kw)
+        return await self.teams.say(
+            text, conversation=self.conversation, kind=self.kind, **({"user": self.user} if self.user else {}), **kw
+        )
 
     async def press(self, message: Message, title: str, fill: dict[str, Any] | None = None, *, shot: str | None = None) -> Pressed:
         """Fill the card's inputs in the browser, click `title`, and send Teams' activity for it."""

@@ -46,6 +46,18 @@ async def answer_all(person: Person, answers: dict[int, dict] = ANSWERS, *, shot
         assert "Answered by Ana" in person.look(saved, f"saved-{number}" if shots and number in (1, 6) else None).text
 
 
+async def escalated(teams) -> tuple[datetime, str]:
+    """Nudge passes day by day until the sponsor is told in a personal chat; the day and that chat."""
+    day = WEDNESDAY_TEN
+    for _ in range(14):  # a nudge every two business days; the sponsor is told after three
+        await teams.core.scheduler.nudge_pass(now=day)
+        created = [cid for verb, cid, _ in teams.connector.calls if verb == "create"]
+        if created:
+            return day, created[0]
+        day += timedelta(days=1)
+    raise AssertionError("no escalation was sent to the sponsor")
+
+
 async def test_a_whole_assessment_in_the_renderer(teams, renderer, artifacts):
     ana = Person(teams, renderer, artifacts, user=ANA)
     await ana.say("start Churn model")
@@ -55,7 +67,7 @@ async def test_a_whole_assessment_in_the_renderer(teams, renderer, artifacts):
     first = ana.find("Question 1 of 8")
     drawn = ana.look(first, "question-1")
     assert [i["id"] for i in drawn.inputs] == ["data.choice", "data.notes"]
-    assert [c["title"] for c in drawn.input("data.choice")["choices"]][0] == "Built for AI workloads (real-time inference, volume)"
+    assert drawn.input("data.choice")["choices"][0]["title"] == "Built for AI workloads (real-time inference, volume)"
 
     # Save with the inputs as the card came: the renderer refuses and names the required choice.
     untouched = await ana.press(first, "Save")
@@ -160,23 +172,15 @@ async def test_escalation_and_digest_reach_the_sponsor_in_a_personal_chat(teams,
     await ana.say("sponsor <at>Sam</at>", mentions=[{"id": "29:sam", "name": "Sam"}])
     await answer_all(ana, {**ANSWERS, 5: {"ownership.budget": "not allocated"}})
     await ana.press(ana.find("Review · Churn model"), "Finish")
-    scheduler = teams.core.scheduler
-    day = WEDNESDAY_TEN
-    for _ in range(12):  # a nudge every two business days; the sponsor is told after three
-        await scheduler.nudge_pass(now=day)
-        if any(verb == "create" for verb, _, _ in teams.connector.calls):
-            break
-        day += timedelta(days=1)
-    created = [cid for verb, cid, _ in teams.connector.calls if verb == "create"]
-    assert created, "no escalation was sent to the sponsor"
-    sam = Person(teams, renderer, artifacts, user={"id": "29:sam", "name": "Sam"}, conversation=created[0], kind="personal")
+    day, chat = await escalated(teams)
+    sam = Person(teams, renderer, artifacts, user={"id": "29:sam", "name": "Sam"}, conversation=chat, kind="personal")
     escalation = sam.cards()[-1]
     assert "Churn model" in sam.look(escalation, "escalation").text
     for message in sam.cards():
         assert message.card is not None and schema_errors(message.card) == []
 
-    await scheduler.digest_pass(now=day)
-    await scheduler.digest_pass(now=day + timedelta(days=7))
+    await teams.core.scheduler.digest_pass(now=day)
+    await teams.core.scheduler.digest_pass(now=day + timedelta(days=7))
     digest = sam.find("weekly AI readiness digest")
     sam.look(digest, "digest")
     assert_drawn_cleanly(sam)
