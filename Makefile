@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/preflight run
 
 test: $(STAMP) check
-	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" scripts/with-browser.sh scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint, format and types: quick, and first, so a slip shows before the long run.
 check: $(STAMP)
