@@ -123,6 +123,10 @@ class Renderer:
         """Microsoft's Teams manifest schema (from @microsoft/app-manifest, offline) on a manifest."""
         return list(self._ask(op="manifest", manifest=manifest)["errors"])
 
+    def endpoint(self) -> str:
+        """The browser's DevTools address, so other drivers share this one browser."""
+        return str(self._ask(op="endpoint")["endpoint"])
+
     def close(self) -> None:
         if self.process.poll() is None:
             assert self.process.stdin is not None

@@ -3,6 +3,7 @@
 // Requests:  {"op": "render", "card": {...}, "screenshot": "path.png"?}
 //            {"op": "press", "card": {...}, "action": "Save", "fill": {"input id": "text" | ["a", "b"]}, "screenshot": "path.png"?}
 //            {"op": "manifest", "manifest": {...}}         (Microsoft's Teams manifest schema, offline)
+//            {"op": "endpoint"}                            (the browser's DevTools address, for the Playground driver)
 // Answers:   {"ok": true, ...} or {"ok": false, "error": "..."}
 //
 // A press draws the card fresh, fills the inputs the way a person does (typing, clicking a radio or
@@ -129,6 +130,7 @@ async function main() {
       pageErrors.length = 0;
       if (request.op === "render") answer = await render(request.card, request.screenshot);
       else if (request.op === "press") answer = await press(request.card, request.action, request.fill, request.screenshot);
+      else if (request.op === "endpoint") answer = { endpoint: browser.wsEndpoint() };
       else if (request.op === "manifest") answer = { errors: await AppManifestUtils.validateAgainstSchema(request.manifest) };
       else if (request.op === "quit") break;
       else throw new Error(`unknown op ${request.op}`);

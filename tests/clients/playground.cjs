@@ -21,12 +21,17 @@ const steps = JSON.parse(fs.readFileSync(scriptFile, "utf8"));
 const TIMEOUT = 15000;
 
 async function main() {
-  const browser = await puppeteer.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-  });
+  // The tests' one browser (driver.cjs) when its address is given, else one of our own.
+  const shared = process.env.BROWSER_WS_ENDPOINT;
+  const browser = shared
+    ? await puppeteer.connect({ browserWSEndpoint: shared })
+    : await puppeteer.launch({
+        executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+      });
   const page = await browser.newPage();
+  const timings = [];
   await page.setViewport({ width: 1300, height: 1000 });
   // The Playground asks the Office CDN for Segoe UI; nothing else leaves the machine. Answer those
   // requests locally rather than let them time out.
@@ -54,6 +59,7 @@ async function main() {
     }
     await page.waitForSelector("[contenteditable=true]", { timeout: TIMEOUT });
     for (step of steps) {
+      const began = Date.now();
       if (step.chat) await openChat(page, step.chat);
       else if (step.say) await say(page, step.say, step.mention);
       else if (step.card) await press(page, step);
@@ -62,15 +68,18 @@ async function main() {
         fs.mkdirSync(shots, { recursive: true });
         await page.screenshot({ path: path.join(shots, `${step.shot}.png`) });
       }
+      timings.push(Date.now() - began);
     }
     const text = await page.evaluate(() => document.body.innerText);
-    process.stdout.write(JSON.stringify({ ok: true, text, outside }) + "\n");
+    process.stdout.write(JSON.stringify({ ok: true, text, outside, timings }) + "\n");
   } catch (e) {
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, "failed.png") }).catch(() => {});
     process.stdout.write(JSON.stringify({ ok: false, error: String(e && e.stack ? e.stack : e), step, outside }) + "\n");
   }
-  await browser.close();
+  await page.close();
+  if (shared) await browser.disconnect();
+  else await browser.close();
 }
 
 async function openChat(page, name) {

@@ -129,9 +129,11 @@ class Person:
 
     def find(self, needle: str) -> Message:
         """The newest card whose drawn text contains `needle`."""
+        words = [w.strip("*") for w in needle.split()]
         for message in reversed(self.cards()):
             assert message.card is not None
-            if needle in self.renderer.render(message.card).text:
+            raw = json.dumps(message.card, ensure_ascii=False)
+            if all(w in raw for w in words) and needle in self.renderer.render(message.card).text:  # draw only the likely ones
                 return message
         raise AssertionError(f"no card shows {needle!r}; cards: {[self.renderer.render(m.card).text[:80] for m in self.cards() if m.card]}")
 

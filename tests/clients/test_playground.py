@@ -64,7 +64,6 @@ async def stop(process: asyncio.subprocess.Process) -> None:
 
 
 async def test_whole_assessments_in_the_playground_in_a_personal_chat_and_a_channel(tmp_path, renderer, artifacts):
-    # (the renderer fixture: the same Chromium, node and npm packages, or the same skip)
     env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'preflight.db'}", TEAMS_ALLOW_ANONYMOUS="1")
     port = free_port()
     serve = await started(str(PREFLIGHT), "serve", "--port", str(port), "--no-scheduler", env=env, cwd=tmp_path)
@@ -90,10 +89,12 @@ async def test_whole_assessments_in_the_playground_in_a_personal_chat_and_a_chan
         steps = [*assessment("Churn model"), {"shot": "playground-personal"}]
         steps += [{"chat": "General"}, *assessment("Pricing model", mention=BOT), {"shot": "playground-channel"}]
         script.write_text(json.dumps(steps))
-        driver = await started("node", str(DRIVER), f"http://127.0.0.1:{listening[1]}/", str(script), str(artifacts), env=env, cwd=ROOT)
+        shared = {**env, "BROWSER_WS_ENDPOINT": renderer.endpoint()}  # the session's one browser
+        driver = await started("node", str(DRIVER), f"http://127.0.0.1:{listening[1]}/", str(script), str(artifacts), env=shared, cwd=ROOT)
         out, _ = await asyncio.wait_for(driver.communicate(), 240)
         result = json.loads(out.decode().strip().splitlines()[-1])
         assert result["ok"], result
+        print("Playground steps (ms):", result["timings"])
         # Nothing but the Office font CDN was asked for, and that was answered on this machine.
         assert all(url.startswith("https://res-1.cdn.office.net/") for url in result["outside"]), result["outside"]
     finally:
