@@ -67,18 +67,12 @@ async def test_whole_assessments_in_the_playground_in_a_personal_chat_and_a_chan
     env = environment(DATABASE_URL=f"sqlite:///{tmp_path / 'preflight.db'}", TEAMS_ALLOW_ANONYMOUS="1")
     port = free_port()
     serve = await started(str(PREFLIGHT), "serve", "--port", str(port), "--no-scheduler", env=env, cwd=tmp_path)
-    playground = await started(
-        str(PLAYGROUND),
-        "-e",
-        f"http://127.0.0.1:{port}/api/messages",
-        "-c",
-        "msteams",
-        "--dt",
-        "-p",
-        str(free_port()),
-        env=env,
-        cwd=tmp_path,
-    )
+    # --dt turns its telemetry off, but its Application Insights SDK still probes the Azure instance
+    # metadata address (169.254.169.254) and resolves westus-0.in.applicationinsights.azure.com for
+    # "statsbeat" unless told not to: with this it reaches nothing beyond loopback (checked with strace).
+    quiet = {**env, "APPLICATION_INSIGHTS_NO_STATSBEAT": "true"}
+    endpoint = f"http://127.0.0.1:{port}/api/messages"
+    playground = await started(str(PLAYGROUND), "-e", endpoint, "-c", "msteams", "--dt", "-p", str(free_port()), env=quiet, cwd=tmp_path)
     try:
         await until_healthy(f"http://127.0.0.1:{port}")
         assert playground.stdout is not None
