@@ -24,7 +24,7 @@ export: $(STAMP)
 	@$(BIN)/preflight export --format $(or $(FORMAT),json) $(if $(OUTPUT),--output "$(OUTPUT)")
 
 test: $(STAMP) check
-	PATH="$(abspath $(BIN)):$$PATH" scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" scripts/with-browser.sh scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Lint, format and types: quick, and first, so a slip shows before the long run.
 check: $(STAMP)

@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     teams_sub = teams.add_subparsers(dest="teams_command", metavar="action")
     package = teams_sub.add_parser("package", help="build the Teams app package (a zip to sideload), bot id from MICROSOFT_APP_ID")
     package.add_argument("--output", "-o", type=Path, default=Path("preflight-teams.zip"))
-    package.add_argument("--url", help="the public https address of this server, for the package's links")
+    package.add_argument("--url", help="the public https address of this server, for the package's links (required)")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="action")
     db_sub.add_parser(
@@ -102,8 +102,12 @@ def _teams_package(config: Config, *, output: Path, url: str | None) -> int:
 
     if not config.microsoft_app_id:
         raise Failure("Set MICROSOFT_APP_ID to the bot's app id (from its Azure registration); the package needs it.")
+    if not url:
+        raise Failure("Pass --url with the server's public https address (e.g. https://preflight.example.com): the package links to it.")
     try:
         build(app_id=config.microsoft_app_id, output=output, base_url=url)
+    except ValueError as e:
+        raise Failure(str(e)) from None
     except OSError as e:
         raise Failure(f"Cannot write {output}: {e.strerror or e}.") from None
     print(f"Wrote {output}: upload it in Teams under Apps → Manage your apps → Upload an app.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import logging
 import signal
@@ -73,6 +74,39 @@ def slack_body_problem(request: AsyncBoltRequest) -> str | None:
     return payloads.problem_of(request.body)
 
 
+# The pages the Teams app package links to (its privacyUrl and termsOfUseUrl must answer).
+PRIVACY = (
+    "Preflight: privacy",
+    "Preflight stores what your team enters in the readiness check: the project, the answers, who gave each "
+    "answer and when, and every change. It stores the Slack or Teams conversation it posts in, the people "
+    "named as sponsor or owner, and a sponsor's time zone, to send reminders and digests. It stores nothing "
+    "else and shares nothing. The data of a workspace or tenant is kept apart from every other; removing the "
+    "app deletes it. The operator of this server is responsible for it; ask them for an export or deletion.",
+)
+TERMS = (
+    "Preflight: terms of use",
+    "Preflight is provided by the operator of this server, as is, to run the AI execution readiness check "
+    "with a team. Its scores and next steps are a guide for the team's own judgement, not advice. Use it only "
+    "for your organisation's projects, and enter nothing you are not allowed to share with your colleagues.",
+)
+
+
+def _page(page: tuple[str, str]) -> web.Response:
+    title, body = (html.escape(part) for part in page)
+    return web.Response(
+        text=f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title><h1>{title}</h1><p>{body}</p></html>",
+        content_type="text/html",
+    )
+
+
+async def privacy(request: web.Request) -> web.Response:
+    return _page(PRIVACY)
+
+
+async def terms(request: web.Request) -> web.Response:
+    return _page(TERMS)
+
+
 def routes(core: App, *, workers: bool = True) -> web.Application:
     """The aiohttp application with every route that is configured; without `workers`, `preflight worker` does the work."""
     app = web.Application(client_max_size=MAX_BODY)
@@ -90,6 +124,8 @@ def routes(core: App, *, workers: bool = True) -> web.Application:
         return web.json_response({"status": "ok", "database": "ok", "workers": "running"})
 
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/privacy", privacy)
+    app.router.add_get("/terms", terms)
     teams = core.teams
     if teams is not None:
         app.router.add_post("/api/messages", teams.handle)

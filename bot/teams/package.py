@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import struct
+import re
 import zipfile
-import zlib
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from conversations.prompts import USAGE
 
@@ -16,26 +16,29 @@ VERSION = "1.0.0"
 COMMANDS = [(usage.split()[0], f"{meaning[0].upper()}{meaning[1:]}: {usage}") for usage, meaning in USAGE][:10]
 
 
-def png(size: int, *, rgba: tuple[int, int, int, int], border: tuple[int, int, int, int] | None = None) -> bytes:
-    """A square PNG: one colour, with an optional one-pixel-per-16 border (for the outline icon)."""
-    width = max(1, size // 16)
-    rows = []
-    for y in range(size):
-        row = bytearray([0])  # filter: none
-        for x in range(size):
-            edge = border is not None and (x < width or y < width or x >= size - width or y >= size - width)
-            row += bytes(border if edge and border is not None else rgba)
-        rows.append(bytes(row))
-    raw = zlib.compress(b"".join(rows), 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+ICONS = Path(__file__).parent  # color.png (192x192, full colour) and outline.png (32x32, white on transparent)
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def manifest(*, app_id: str, base_url: str | None = None) -> dict:
+def checked_app_id(app_id: str) -> str:
+    """Teams refuses a package whose id is not a GUID; say so before writing one."""
+    if not GUID.match(app_id.strip()):
+        raise ValueError(f"MICROSOFT_APP_ID must be the bot's app id, a GUID like 00000000-0000-0000-0000-000000000000; got {app_id!r}.")
+    return app_id.strip()
+
+
+def checked_url(url: str) -> str:
+    """The public address, https and a host, without a trailing slash (links are built on it)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"--url must be the server's public https address, e.g. https://preflight.example.com; got {url!r}.")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"--url must be a plain address, without query, fragment or credentials; got {url!r}.")
+    return urlunsplit(("https", parts.netloc.lower(), parts.path.rstrip("/"), "", ""))
+
+
+def manifest(*, app_id: str, base_url: str) -> dict:
+    app_id, base_url = checked_app_id(app_id), checked_url(base_url)
     return {
         "$schema": "https://developer.microsoft.com/en-us/json-schemas/teams/v1.16/MicrosoftTeams.schema.json",
         "manifestVersion": "1.16",
@@ -43,9 +46,9 @@ def manifest(*, app_id: str, base_url: str | None = None) -> dict:
         "id": app_id,
         "developer": {
             "name": "Preflight",
-            "websiteUrl": base_url or "https://preflight.example.com",
-            "privacyUrl": (base_url or "https://preflight.example.com") + "/privacy",
-            "termsOfUseUrl": (base_url or "https://preflight.example.com") + "/terms",
+            "websiteUrl": base_url,
+            "privacyUrl": base_url + "/privacy",
+            "termsOfUseUrl": base_url + "/terms",
         },
         "name": {"short": "Preflight", "full": "Preflight: AI execution readiness check"},
         "description": {
@@ -70,16 +73,17 @@ def manifest(*, app_id: str, base_url: str | None = None) -> dict:
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],
-        "validDomains": [],
+        "validDomains": [urlsplit(base_url).netloc],
     }
 
 
-def build(*, app_id: str, output: Path, base_url: str | None = None) -> Path:
-    """Write the package zip; returns its path."""
+def build(*, app_id: str, output: Path, base_url: str) -> Path:
+    """Write the package zip; returns its path. A bad app id or URL raises ValueError before anything is written."""
+    made = json.dumps(manifest(app_id=app_id, base_url=base_url), indent=2)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(manifest(app_id=app_id, base_url=base_url), indent=2))
-        archive.writestr("color.png", png(192, rgba=(29, 59, 90, 255)))
-        archive.writestr("outline.png", png(32, rgba=(0, 0, 0, 0), border=(255, 255, 255, 255)))
+        archive.writestr("manifest.json", made)
+        for icon in ("color.png", "outline.png"):
+            archive.writestr(icon, (ICONS / icon).read_bytes())
     output.write_bytes(buffer.getvalue())
     return output
