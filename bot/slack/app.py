@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -25,6 +27,8 @@ from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
 DEFAULT_API_URL = "https://slack.com/api/"
 # Only what Preflight uses; manifest.json asks for the same.
 BOT_SCOPES = ["commands", "chat:write", "users:read"]
+# With token rotation on, a bot token lives twelve hours: it is refreshed when it has less than this left.
+REFRESH_MINUTES = 120
 
 
 def web_client(config: Config, *, token: str | None = None, session: Any = None) -> AsyncWebClient:
@@ -47,6 +51,23 @@ def web_client(config: Config, *, token: str | None = None, session: Any = None)
     )
 
 
+def authorizer(config: Config, installs: EncryptedInstallationStore) -> AsyncInstallationStoreAuthorize:
+    """Bolt's own authorization over the installations, shared by the requests and the senders.
+
+    It finds an install the way Slack addresses it (enterprise and team; org-wide installs by the
+    enterprise), refreshes rotating tokens before they expire, and remembers each token's auth.test
+    answer, so auth.test is asked once per token and process rather than once per request."""
+    return AsyncInstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.authorize"),
+        installation_store=installs,
+        client_id=config.slack_client_id,
+        client_secret=config.slack_client_secret,
+        token_rotation_expiration_minutes=REFRESH_MINUTES,
+        cache_enabled=True,
+        client=web_client(config),
+    )
+
+
 @dataclass
 class Clients:
     """A Web API client for a workspace: the one bot token, or the workspace's installation."""
@@ -59,12 +80,23 @@ class Clients:
         self._single = (
             None if self.installations is not None else web_client(self.config, token=self.config.slack_bot_token, session=self.session)
         )
+        self.authorize = None if self.installations is None else authorizer(self.config, self.installations)
+        self._asking = web_client(self.config, session=self.session)
 
     async def __call__(self, *, enterprise_id: str | None = None, team_id: str | None = None) -> AsyncWebClient | None:
-        if self.installations is None:
+        """The workspace's client; a reminder gives only the team, a request both ids (remembered for the reminders)."""
+        if self.installations is None or self.authorize is None:
             return self._single
-        bot = await self.installations.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
-        return web_client(self.config, token=bot.bot_token, session=self.session) if bot is not None and bot.bot_token else None
+        if enterprise_id and team_id:
+            await self.installations.async_remember_team(team_id=team_id, enterprise_id=enterprise_id)
+        elif team_id:
+            enterprise_id = await self.installations.async_enterprise_of(team_id)
+        for org_wide in (False, True) if enterprise_id else (False,):
+            context = AsyncBoltContext(client=self._asking, is_enterprise_install=org_wide)
+            found = await self.authorize(context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=None)
+            if found is not None and found.bot_token:
+                return web_client(self.config, token=found.bot_token, session=self.session)
+        return None
 
     async def forget(self, *, enterprise_id: str | None, team_id: str, user_id: str | None = None) -> None:
         """The workspace's tokens (or one person's) were revoked or the app uninstalled."""
@@ -85,9 +117,10 @@ def installations(config: Config, *, engine: AsyncEngine) -> EncryptedInstallati
     )
 
 
-def build(config: Config, *, receive: Receive, installs: EncryptedInstallationStore | None, engine: AsyncEngine) -> AsyncApp:
+def build(config: Config, *, receive: Receive, clients: Clients, engine: AsyncEngine) -> AsyncApp:
     """The Bolt app for the configured install mode; every listener stores, then acknowledges (bot/slack/receive.py)."""
-    if installs is not None:
+    installs = clients.installations
+    if installs is not None and clients.authorize is not None:
         settings = AsyncOAuthSettings(
             client_id=config.slack_client_id,
             client_secret=config.slack_client_secret,
@@ -102,6 +135,7 @@ def build(config: Config, *, receive: Receive, installs: EncryptedInstallationSt
             signing_secret=config.slack_signing_secret or "",
             client=web_client(config),
             installation_store=installs,
+            authorize=clients.authorize,
             oauth_flow=AsyncOAuthFlow(client=web_client(config), settings=settings),
             process_before_response=True,  # the listener's ack is the response: it is sent once the request is stored
         )

@@ -9,6 +9,10 @@ import hashlib
 from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from storage.slack_install_tables import TEAMS
 
 PREFIX = "enc:"
 TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
@@ -38,11 +42,37 @@ class TokenCipher:
 
 
 class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
-    """Saves tokens encrypted and hands them back decrypted; everything else is slack_sdk's."""
+    """Saves tokens encrypted and hands them back decrypted; everything else is slack_sdk's.
+
+    It also remembers which Enterprise Grid organisation each workspace belongs to: an install
+    inside an org is found by enterprise and team (an org-wide one by the enterprise alone), and
+    a reminder knows only its workspace."""
 
     def __init__(self, *, cipher: TokenCipher, **kwargs) -> None:
         super().__init__(**kwargs)
         self.cipher = cipher
+        self.enterprises: dict[str, str] = {}  # team id -> enterprise id, as stored
+
+    async def async_enterprise_of(self, team_id: str) -> str | None:
+        if team_id not in self.enterprises:
+            async with self.engine.connect() as conn:
+                found = (await conn.execute(select(TEAMS.c.enterprise_id).where(TEAMS.c.team_id == team_id))).scalar_one_or_none()
+            if found is None:
+                return None
+            self.enterprises[team_id] = found
+        return self.enterprises[team_id]
+
+    async def async_remember_team(self, *, team_id: str, enterprise_id: str) -> None:
+        """Record (once) that a workspace belongs to an organisation."""
+        if await self.async_enterprise_of(team_id) == enterprise_id:
+            return
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(TEAMS).where(TEAMS.c.team_id == team_id))
+                await conn.execute(insert(TEAMS).values(team_id=team_id, enterprise_id=enterprise_id))
+        except IntegrityError:  # another process recorded it at the same moment
+            pass
+        self.enterprises[team_id] = enterprise_id
 
     def _apply(self, entity, how):
         changed = copy.copy(entity)
@@ -53,6 +83,8 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
 
     async def async_save(self, installation: Installation):
         await super().async_save(self._apply(installation, self.cipher.encrypt))
+        if installation.enterprise_id and installation.team_id:
+            await self.async_remember_team(team_id=installation.team_id, enterprise_id=installation.enterprise_id)
 
     async def async_save_bot(self, bot: Bot):
         await super().async_save_bot(self._apply(bot, self.cipher.encrypt))
