@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -15,7 +16,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.errors import SlackTokenRotationError
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,6 +28,7 @@ from bot.slack.authorize import BotToken
 from bot.slack.receive import Receive, wire
 from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
 
+log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 # Only what Preflight uses; manifest.json asks for the same.
 BOT_SCOPES = ["commands", "chat:write", "users:read"]
@@ -81,22 +86,50 @@ class Clients:
             None if self.installations is not None else web_client(self.config, token=self.config.slack_bot_token, session=self.session)
         )
         self.authorize = None if self.installations is None else authorizer(self.config, self.installations)
-        self._asking = web_client(self.config, session=self.session)
+        self.rotator = AsyncTokenRotator(
+            client_id=self.config.slack_client_id or "", client_secret=self.config.slack_client_secret or "", client=web_client(self.config)
+        )
+        self._rotating = asyncio.Lock()  # one refresh at a time in this process: a refresh token is used once
 
     async def __call__(self, *, enterprise_id: str | None = None, team_id: str | None = None) -> AsyncWebClient | None:
-        """The workspace's client; a reminder gives only the team, a request both ids (remembered for the reminders)."""
-        if self.installations is None or self.authorize is None:
+        """The workspace's client; a reminder gives only the team, a request both ids (remembered for the reminders).
+
+        Found as Bolt's authorizer finds it (a workspace's own install, else its organisation's), its
+        token refreshed first when rotation is on and it is about to expire."""
+        if self.installations is None:
             return self._single
         if enterprise_id and team_id:
             await self.installations.async_remember_team(team_id=team_id, enterprise_id=enterprise_id)
         elif team_id:
             enterprise_id = await self.installations.async_enterprise_of(team_id)
         for org_wide in (False, True) if enterprise_id else (False,):
-            context = AsyncBoltContext(client=self._asking, is_enterprise_install=org_wide)
-            found = await self.authorize(context=context, enterprise_id=enterprise_id, team_id=team_id, user_id=None)
+            found = await self.installations.async_find_installation(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide
+            )
+            if found is not None and found.bot_refresh_token:
+                found = await self._refreshed(found)
             if found is not None and found.bot_token:
                 return web_client(self.config, token=found.bot_token, session=self.session)
         return None
+
+    async def _refreshed(self, installation: Installation) -> Installation | None:
+        async with self._rotating:
+            latest = await self.installations.async_find_installation(  # type: ignore[union-attr]  # only called with installations
+                enterprise_id=installation.enterprise_id,
+                team_id=installation.team_id,
+                is_enterprise_install=installation.is_enterprise_install,
+            )
+            if latest is None:
+                return None
+            try:
+                refreshed = await self.rotator.perform_token_rotation(installation=latest, minutes_before_expiration=REFRESH_MINUTES)
+            except SlackTokenRotationError as e:
+                log.warning("the Slack token of %s could not be refreshed: %s", latest.team_id or latest.enterprise_id, e)
+                return None
+            if refreshed is None:
+                return latest
+            await self.installations.async_save(refreshed)  # type: ignore[union-attr]
+            return refreshed
 
     async def forget(self, *, enterprise_id: str | None, team_id: str, user_id: str | None = None) -> None:
         """The workspace's tokens (or one person's) were revoked or the app uninstalled."""
