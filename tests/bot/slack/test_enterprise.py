@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-
 from sqlmodel import select as sql_select
 
 from conversations import events
@@ -17,7 +16,7 @@ from storage.slack_install_tables import BOTS, INSTALLATIONS, TEAMS
 from storage.tables import Assessment, Workspace
 from tests.bot.slack import replay
 from tests.bot.slack.conftest import text_of
-from tests.bot.slack.test_install import install, oauth_slack  # noqa: F401  (the fixture)
+from tests.bot.slack.test_install import install
 from tests.bot.test_scheduler import FULL
 from tests.conftest import handle, session_of
 

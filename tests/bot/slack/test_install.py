@@ -7,21 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import Config, ConfigError
-from tests.bot.slack.conftest import run_server, slack_config, text_of
-
-
-@pytest.fixture
-async def oauth_slack(tmp_path, api):
-    config = slack_config(
-        tmp_path,
-        api,
-        SLACK_BOT_TOKEN="",
-        SLACK_CLIENT_ID="111.222",
-        SLACK_CLIENT_SECRET="shh",
-        PREFLIGHT_ENCRYPTION_KEY="a long random secret",
-    )
-    async for harness in run_server(config, api):
-        yield harness
+from tests.bot.slack.conftest import text_of
 
 
 async def install(slack) -> None:
