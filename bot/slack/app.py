@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -12,12 +11,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,14 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Config
 from bot.slack.authorize import BotToken
 from bot.slack.receive import Receive, wire
-from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
+from bot.slack.tokens import REFRESH_MINUTES, EncryptedInstallationStore, TokenCipher
 
-log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 # Only what Preflight uses; manifest.json asks for the same.
 BOT_SCOPES = ["commands", "chat:write", "users:read"]
-# With token rotation on, a bot token lives twelve hours: it is refreshed when it has less than this left.
-REFRESH_MINUTES = 120
 
 
 def web_client(config: Config, *, token: str | None = None, session: Any = None) -> AsyncWebClient:
@@ -56,23 +50,6 @@ def web_client(config: Config, *, token: str | None = None, session: Any = None)
     )
 
 
-def authorizer(config: Config, installs: EncryptedInstallationStore) -> AsyncInstallationStoreAuthorize:
-    """Bolt's own authorization over the installations, shared by the requests and the senders.
-
-    It finds an install the way Slack addresses it (enterprise and team; org-wide installs by the
-    enterprise), refreshes rotating tokens before they expire, and remembers each token's auth.test
-    answer, so auth.test is asked once per token and process rather than once per request."""
-    return AsyncInstallationStoreAuthorize(
-        logger=logging.getLogger("slack_bolt.authorize"),
-        installation_store=installs,
-        client_id=config.slack_client_id,
-        client_secret=config.slack_client_secret,
-        token_rotation_expiration_minutes=REFRESH_MINUTES,
-        cache_enabled=True,
-        client=web_client(config),
-    )
-
-
 @dataclass
 class Clients:
     """A Web API client for a workspace: the one bot token, or the workspace's installation."""
@@ -85,51 +62,12 @@ class Clients:
         self._single = (
             None if self.installations is not None else web_client(self.config, token=self.config.slack_bot_token, session=self.session)
         )
-        self.authorize = None if self.installations is None else authorizer(self.config, self.installations)
-        self.rotator = AsyncTokenRotator(
-            client_id=self.config.slack_client_id or "", client_secret=self.config.slack_client_secret or "", client=web_client(self.config)
-        )
-        self._rotating = asyncio.Lock()  # one refresh at a time in this process: a refresh token is used once
 
     async def __call__(self, *, enterprise_id: str | None = None, team_id: str | None = None) -> AsyncWebClient | None:
-        """The workspace's client; a reminder gives only the team, a request both ids (remembered for the reminders).
-
-        Found as Bolt's authorizer finds it (a workspace's own install, else its organisation's), its
-        token refreshed first when rotation is on and it is about to expire."""
         if self.installations is None:
             return self._single
-        if enterprise_id and team_id:
-            await self.installations.async_remember_team(team_id=team_id, enterprise_id=enterprise_id)
-        elif team_id:
-            enterprise_id = await self.installations.async_enterprise_of(team_id)
-        for org_wide in (False, True) if enterprise_id else (False,):
-            found = await self.installations.async_find_installation(
-                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=org_wide
-            )
-            if found is not None and found.bot_refresh_token:
-                found = await self._refreshed(found)
-            if found is not None and found.bot_token:
-                return web_client(self.config, token=found.bot_token, session=self.session)
-        return None
-
-    async def _refreshed(self, installation: Installation) -> Installation | None:
-        async with self._rotating:
-            latest = await self.installations.async_find_installation(  # type: ignore[union-attr]  # only called with installations
-                enterprise_id=installation.enterprise_id,
-                team_id=installation.team_id,
-                is_enterprise_install=installation.is_enterprise_install,
-            )
-            if latest is None:
-                return None
-            try:
-                refreshed = await self.rotator.perform_token_rotation(installation=latest, minutes_before_expiration=REFRESH_MINUTES)
-            except SlackTokenRotationError as e:
-                log.warning("the Slack token of %s could not be refreshed: %s", latest.team_id or latest.enterprise_id, e)
-                return None
-            if refreshed is None:
-                return latest
-            await self.installations.async_save(refreshed)  # type: ignore[union-attr]
-            return refreshed
+        token = await self.installations.async_bot_token(enterprise_id=enterprise_id, team_id=team_id)
+        return web_client(self.config, token=token, session=self.session) if token else None
 
     async def forget(self, *, enterprise_id: str | None, team_id: str, user_id: str | None = None) -> None:
         """The workspace's tokens (or one person's) were revoked or the app uninstalled."""
@@ -145,15 +83,18 @@ def installations(config: Config, *, engine: AsyncEngine) -> EncryptedInstallati
     """The store of OAuth installs (tokens encrypted), when Slack runs multi-workspace."""
     if not config.slack_oauth:
         return None
+    rotator = AsyncTokenRotator(
+        client_id=config.slack_client_id or "", client_secret=config.slack_client_secret or "", client=web_client(config)
+    )
     return EncryptedInstallationStore(
-        cipher=TokenCipher(config.encryption_key or ""), client_id=config.slack_client_id or "", engine=engine
+        cipher=TokenCipher(config.encryption_key or ""), rotator=rotator, client_id=config.slack_client_id or "", engine=engine
     )
 
 
 def build(config: Config, *, receive: Receive, clients: Clients, engine: AsyncEngine) -> AsyncApp:
     """The Bolt app for the configured install mode; every listener stores, then acknowledges (bot/slack/receive.py)."""
     installs = clients.installations
-    if installs is not None and clients.authorize is not None:
+    if installs is not None:
         settings = AsyncOAuthSettings(
             client_id=config.slack_client_id,
             client_secret=config.slack_client_secret,
@@ -168,7 +109,17 @@ def build(config: Config, *, receive: Receive, clients: Clients, engine: AsyncEn
             signing_secret=config.slack_signing_secret or "",
             client=web_client(config),
             installation_store=installs,
-            authorize=clients.authorize,
+            # Bolt's own authorizer, remembering each token's auth.test answer: auth.test is asked once per
+            # token and process, not once per request; it refreshes rotating tokens as they near expiry.
+            authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]  # an AsyncAuthorize, which AsyncApp takes as is
+                logger=logging.getLogger("slack_bolt.authorize"),
+                installation_store=installs,
+                client_id=config.slack_client_id,
+                client_secret=config.slack_client_secret,
+                token_rotation_expiration_minutes=REFRESH_MINUTES,
+                cache_enabled=True,
+                client=web_client(config),
+            ),
             oauth_flow=AsyncOAuthFlow(client=web_client(config), settings=settings),
             process_before_response=True,  # the listener's ack is the response: it is sent once the request is stored
         )
