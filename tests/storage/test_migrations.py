@@ -276,7 +276,7 @@ def refusal_text(message: str) -> str:
 async def test_a_database_from_a_newer_preflight_is_refused_and_not_touched(url):
     await at(url, HEAD)
     await execute(url, "UPDATE alembic_version SET version_num = '0099'")
-    assert "is at schema revision 0099, which this version of Preflight (schema 0005) does not know" in await refusal(url)
+    assert f"is at schema revision 0099, which this version of Preflight (schema {HEAD}) does not know" in await refusal(url)
     with pytest.raises(DatabaseError, match="0099, which this version"):
         await upgrade_database(database_url({"DATABASE_URL": url}))
     assert (await schema(url))[0] == "0099"
