@@ -76,11 +76,15 @@ async def test_an_org_wide_install_gets_its_reminders_and_digests_in_each_worksp
     assert [row.status for row in await slack.core.repos.deliveries.outbox()] == ["sent", "sent"]
 
 
-async def test_app_home_in_a_workspace_of_the_organisation(oauth_slack):
+async def test_buttons_and_app_home_in_a_workspace_of_the_organisation(oauth_slack):
     slack = oauth_slack
     await installed_org_wide(slack)
     await replay.command(slack, "command_enterprise.json")
     await slack.api.wait_for("chat.postMessage", 3)
+    q1 = slack.last("Question 1 of 8")
+    assert (await replay.click(slack, q1, "Legacy systems", name="block_actions_enterprise.json")).status == 200
+    updates = await slack.api.wait_for("chat.update", 2)
+    assert {u["_token"] for u in updates} == {ORG_TOKEN} and "Answered by <@UANA>" in text_of(slack.last("Legacy systems"))
     await replay.event(slack, "event_app_home_opened_enterprise.json")
     (published,) = await slack.api.wait_for("views.publish")
     assert published["_token"] == ORG_TOKEN and "Churn model" in str(published["view"])
