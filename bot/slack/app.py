@@ -69,7 +69,7 @@ class Clients:
         token = await self.installations.async_bot_token(enterprise_id=enterprise_id, team_id=team_id)
         return web_client(self.config, token=token, session=self.session) if token else None
 
-    async def forget(self, *, enterprise_id: str | None, team_id: str, user_id: str | None = None) -> None:
+    async def forget(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None) -> None:
         """The workspace's tokens (or one person's) were revoked or the app uninstalled."""
         if self.installations is None:
             return

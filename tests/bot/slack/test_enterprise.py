@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import select as sql_select
 
 from conversations import events
@@ -129,3 +129,16 @@ async def test_auth_test_is_asked_once_per_token_not_once_per_request(oauth_slac
     await slack.api.wait_for("chat.postMessage", 30)
     await slack.core.workers.drain()
     assert slack.api.count("auth.test") - installing == 1
+
+
+async def test_uninstalling_an_org_wide_install_deletes_its_tokens_and_the_workspaces_data(oauth_slack):
+    slack = oauth_slack
+    await installed_org_wide(slack)
+    await replay.command(slack, "command_enterprise.json")
+    await slack.api.wait_for("chat.postMessage", 3)
+    await slack.core.workers.drain()
+    assert (await replay.event(slack, "event_app_uninstalled_enterprise.json")).status == 200
+    await slack.core.workers.drain()
+    async with slack.core.engine.connect() as conn:
+        for table in (BOTS, INSTALLATIONS, Assessment.__table__):  # type: ignore[attr-defined]
+            assert (await conn.execute(select(func.count()).select_from(table))).scalar_one() == 0, table
