@@ -98,7 +98,7 @@ async def bootstrap(
         installs = installations(config, engine=engine)
         app.slack_clients = Clients(config=config, installations=installs, session=http)
         receive = Receive(preflight=preflight, workers=workers)
-        app.slack = build(config, receive=receive, installs=installs, engine=engine)
+        app.slack = build(config, receive=receive, clients=app.slack_clients, engine=engine)
         workers.handlers["slack"] = SlackWork(
             preflight=preflight, clients=app.slack_clients, forget_installation=app.slack_clients.forget, session=http
         )

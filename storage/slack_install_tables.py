@@ -6,7 +6,7 @@ migrate them with the rest of the database.
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import String
+from sqlalchemy import Column, String, Table
 from sqlmodel import SQLModel
 
 INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(SQLModel.metadata, "slack_installations")
@@ -18,3 +18,13 @@ for _table in (INSTALLATIONS, BOTS):
     for _column in ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"):
         if _column in _table.c:
             _table.c[_column].type = String(1000)
+
+# Which Enterprise Grid organisation a workspace belongs to. Reminders and digests know only the
+# workspace (team id), while an installation inside an org is stored under the enterprise id too
+# (and an org-wide one under the enterprise id alone), so the sender looks the enterprise up here.
+TEAMS = Table(
+    "slack_teams",
+    SQLModel.metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("enterprise_id", String(32), nullable=False),
+)

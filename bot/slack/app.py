@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -14,13 +16,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
 from bot.slack.authorize import BotToken
 from bot.slack.receive import Receive, wire
-from bot.slack.tokens import EncryptedInstallationStore, TokenCipher
+from bot.slack.tokens import REFRESH_MINUTES, EncryptedInstallationStore, TokenCipher
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # Only what Preflight uses; manifest.json asks for the same.
@@ -63,10 +66,10 @@ class Clients:
     async def __call__(self, *, enterprise_id: str | None = None, team_id: str | None = None) -> AsyncWebClient | None:
         if self.installations is None:
             return self._single
-        bot = await self.installations.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
-        return web_client(self.config, token=bot.bot_token, session=self.session) if bot is not None and bot.bot_token else None
+        token = await self.installations.async_bot_token(enterprise_id=enterprise_id, team_id=team_id)
+        return web_client(self.config, token=token, session=self.session) if token else None
 
-    async def forget(self, *, enterprise_id: str | None, team_id: str, user_id: str | None = None) -> None:
+    async def forget(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None) -> None:
         """The workspace's tokens (or one person's) were revoked or the app uninstalled."""
         if self.installations is None:
             return
@@ -80,13 +83,17 @@ def installations(config: Config, *, engine: AsyncEngine) -> EncryptedInstallati
     """The store of OAuth installs (tokens encrypted), when Slack runs multi-workspace."""
     if not config.slack_oauth:
         return None
+    rotator = AsyncTokenRotator(
+        client_id=config.slack_client_id or "", client_secret=config.slack_client_secret or "", client=web_client(config)
+    )
     return EncryptedInstallationStore(
-        cipher=TokenCipher(config.encryption_key or ""), client_id=config.slack_client_id or "", engine=engine
+        cipher=TokenCipher(config.encryption_key or ""), rotator=rotator, client_id=config.slack_client_id or "", engine=engine
     )
 
 
-def build(config: Config, *, receive: Receive, installs: EncryptedInstallationStore | None, engine: AsyncEngine) -> AsyncApp:
+def build(config: Config, *, receive: Receive, clients: Clients, engine: AsyncEngine) -> AsyncApp:
     """The Bolt app for the configured install mode; every listener stores, then acknowledges (bot/slack/receive.py)."""
+    installs = clients.installations
     if installs is not None:
         settings = AsyncOAuthSettings(
             client_id=config.slack_client_id,
@@ -102,6 +109,17 @@ def build(config: Config, *, receive: Receive, installs: EncryptedInstallationSt
             signing_secret=config.slack_signing_secret or "",
             client=web_client(config),
             installation_store=installs,
+            # Bolt's own authorizer, remembering each token's auth.test answer: auth.test is asked once per
+            # token and process, not once per request; it refreshes rotating tokens as they near expiry.
+            authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]  # an AsyncAuthorize, which AsyncApp takes as is
+                logger=logging.getLogger("slack_bolt.authorize"),
+                installation_store=installs,
+                client_id=config.slack_client_id,
+                client_secret=config.slack_client_secret,
+                token_rotation_expiration_minutes=REFRESH_MINUTES,
+                cache_enabled=True,
+                client=web_client(config),
+            ),
             oauth_flow=AsyncOAuthFlow(client=web_client(config), settings=settings),
             process_before_response=True,  # the listener's ack is the response: it is sent once the request is stored
         )

@@ -17,22 +17,8 @@ if TYPE_CHECKING:
 
 # Errors that no retry will fix: the message is marked with the reason and never sent again.
 PERMANENT = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "account_inactive",
-        "is_archived",
-        "user_not_found",
-        "user_disabled",
-        "cannot_dm_bot",
-        "invalid_auth",
-        "token_revoked",
-        "not_authed",
-        "missing_scope",
-        "msg_too_long",
-        "invalid_blocks",
-        "restricted_action",
-    }
+    "channel_not_found not_in_channel account_inactive is_archived user_not_found user_disabled cannot_dm_bot invalid_auth"
+    " token_revoked not_authed missing_scope msg_too_long invalid_blocks restricted_action".split()
 )
 
 

@@ -116,14 +116,18 @@ class SlackWork:
         event = body.get("event") or {}
         kind, user, revoked = event.get("type"), event.get("user"), event.get("tokens")
         tokens: Mapping[str, Any] = revoked if isinstance(revoked, Mapping) else {}
+        # An org-wide install is stored under its enterprise alone (as Bolt's authorizer finds it), not per workspace.
+        granted = body.get("authorizations")
+        org_wide = isinstance(granted, list) and any(isinstance(g, Mapping) and g.get("is_enterprise_install") for g in granted)
+        installed = None if org_wide and enterprise else team
         if kind == "app_home_opened" and client is not None and event.get("tab", "home") == "home" and isinstance(user, str) and user:
             mine = Actor(person=Person(name=user, id=user), platform=payloads.PLATFORM, workspace=team)
             home = layout.of_home(await self.preflight.home(mine), start=f"{payloads.PREFIX}start <project>")
             await client.views_publish(user_id=user, view={"type": "home", "blocks": blocks.blocks_of(home)})
         elif kind == "app_uninstalled" or (kind == "tokens_revoked" and tokens.get("bot")):
-            await self.forget_installation(enterprise_id=enterprise, team_id=team)
+            await self.forget_installation(enterprise_id=enterprise, team_id=installed)
             await self.preflight.forget_workspace(platform=payloads.PLATFORM, workspace=team)
         elif kind == "tokens_revoked" and isinstance(tokens.get("oauth"), list):
             for user_id in tokens["oauth"]:
                 if isinstance(user_id, str):
-                    await self.forget_installation(enterprise_id=enterprise, team_id=team, user_id=user_id)
+                    await self.forget_installation(enterprise_id=enterprise, team_id=installed, user_id=user_id)

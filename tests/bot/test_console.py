@@ -48,7 +48,7 @@ def test_eight_piped_answers_print_score_level_gaps_and_recommendations(prefligh
 def test_the_database_is_created_and_migrated_on_first_run(preflight, tmp_path):
     assert not (tmp_path / "preflight.db").exists()
     preflight("console", stdin=lines("Churn model"))
-    assert rows(tmp_path, "SELECT version_num FROM alembic_version") == [("0006",)]
+    assert rows(tmp_path, "SELECT version_num FROM alembic_version") == [("0007",)]
 
 
 def test_edit_changes_an_answer_and_keeps_the_history(preflight, tmp_path):
@@ -132,7 +132,7 @@ def test_run_without_credentials_opens_the_console_and_says_how_to_connect(prefl
 def test_db_upgrade(preflight, tmp_path):
     run = preflight("db", "upgrade")
     assert run.code == 0 and "up to date" in run.out
-    assert rows(tmp_path, "SELECT version_num FROM alembic_version") == [("0006",)]
+    assert rows(tmp_path, "SELECT version_num FROM alembic_version") == [("0007",)]
 
 
 def test_export_in_every_format(preflight, tmp_path):

@@ -32,7 +32,7 @@ BIN = Path(sys.executable).parent
 PREFLIGHT = BIN / "preflight"
 KILLED = Path(__file__).with_name("upgrade_killed.py")
 ROOT = Path(__file__).parents[2]
-REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]
 HEAD = REVISIONS[-1]
 HINT = "run 'preflight db upgrade'"
 

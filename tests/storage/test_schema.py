@@ -38,7 +38,7 @@ async def test_migrations_create_exactly_the_tables_the_code_uses(engine):
 async def test_migrating_twice_is_harmless(engine):
     await upgrade(engine)
     async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one() == "0006"
+        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one() == "0007"
 
 
 async def test_the_inbox_migration_goes_down_and_up_again(engine):

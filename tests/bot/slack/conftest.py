@@ -284,6 +284,21 @@ async def slack(tmp_path, api):
         yield harness
 
 
+@pytest.fixture
+async def oauth_slack(tmp_path, api):
+    """A running Preflight that installs into workspaces over OAuth, tokens encrypted at rest."""
+    config = slack_config(
+        tmp_path,
+        api,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="shh",
+        PREFLIGHT_ENCRYPTION_KEY="a long random secret",
+    )
+    async for harness in run_server(config, api):
+        yield harness
+
+
 async def run_server(config: Config, api: FakeSlack, clock=lambda: NOW):
     """Preflight on loopback: the HTTP server and the inbox's workers in this process, as `preflight serve` runs them."""
     core = await bootstrap(config, clock=clock, poll=0.05)

@@ -10,8 +10,59 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from tests.loopback import listen
+
+# The methods whose Block Kit Preflight draws, and where in the call it is.
+BLOCKS_IN = {"chat.postMessage": "blocks", "chat.update": "blocks", "chat.postEphemeral": "blocks", "response_url": "blocks"}
+VIEW_IN = {"views.open": "view", "views.publish": "view", "views.update": "view", "views.push": "view"}
+INSTALL = {
+    "ok": True,
+    "app_id": "A1",
+    "authed_user": {"id": "UINSTALLER"},
+    "scope": "commands,chat:write,users:read",
+    "token_type": "bot",
+    "access_token": "xoxb-installed-secret-token",
+    "bot_user_id": "UBOT",
+    "team": {"id": "T9", "name": "Globex"},
+    "enterprise": None,
+    "is_enterprise_install": False,
+}
+
+
+def block_kit_problems(method: str, params: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a call's blocks or view, checked with slack_sdk's Block Kit models."""
+    problems: list[str] = []
+
+    def check(made: Any, raw: Any) -> None:
+        if made is None:
+            problems.append(f"{method}: not a block Slack knows: {json.dumps(raw)[:200]}")
+            return
+        try:
+            made.validate_json()
+        except SlackObjectFormationError as e:
+            problems.append(f"{method}: {e}: {json.dumps(raw)[:300]}")
+
+    if method in BLOCKS_IN and params.get(BLOCKS_IN[method]) is not None:
+        given = params[BLOCKS_IN[method]]
+        if not isinstance(given, list) or len(given) > 50:
+            problems.append(f"{method}: blocks must be a list of at most 50")
+        for raw in given if isinstance(given, list) else []:
+            check(Block.parse(raw) if isinstance(raw, dict) else None, raw)
+    if method in VIEW_IN:
+        raw = params.get(VIEW_IN[method])
+        try:
+            view = View(**raw) if isinstance(raw, dict) else None
+        except (TypeError, SlackObjectFormationError) as e:
+            problems.append(f"{method}: {e}")
+            return problems
+        check(view, raw)
+        for block in raw.get("blocks") or [] if isinstance(raw, dict) else []:
+            check(Block.parse(block) if isinstance(block, dict) else None, block)
+    return problems
 
 
 @dataclass
@@ -36,6 +87,13 @@ class FakeSlack:
         self.hold: Callable[[str, dict[str, Any]], float] | None = None
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[dict[str, Any]] = []
+        # Every Block Kit payload is checked as Slack would; what it would refuse is kept here
+        # and fails the test when the fake stops (see the `api` fixture).
+        self.invalid: list[str] = []
+        self.install_answer: dict[str, Any] = dict(INSTALL)  # oauth.v2.access for a code
+        self.auth_answer: dict[str, Any] = {}  # added to auth.test's answer (an enterprise's ids)
+        self.expired: set[str] = set()  # tokens Slack answers token_expired for
+        self.refreshed = 0  # token refreshes answered (oauth.v2.access with grant_type=refresh_token)
 
     # -- control ---------------------------------------------------------------
 
@@ -77,6 +135,7 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+        assert self.invalid == [], "Block Kit that Slack would refuse:\n" + "\n".join(self.invalid)
 
     async def _count(self, request: web.Request) -> web.Response:
         return web.json_response({"count": self.count(request.match_info["method"])})
@@ -102,7 +161,9 @@ class FakeSlack:
         self._changed.set()
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self._record("response_url", await request.json())
+        params = await request.json()
+        self.invalid += block_kit_problems("response_url", params)
+        self._record("response_url", params)
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -117,6 +178,7 @@ class FakeSlack:
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         params["_token"] = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.invalid += block_kit_problems(method, params)
         self._record(method, params)
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
@@ -130,6 +192,8 @@ class FakeSlack:
                     {"ok": False, "error": failure.error or "internal_error"}, status=failure.status, headers=failure.headers
                 )
             return web.json_response({"ok": False, "error": failure.error})
+        if params["_token"] in self.expired:
+            return web.json_response({"ok": False, "error": "token_expired"})
         answer = self._answer(method, params)
         if method == "chat.postMessage":
             params["_ts"] = answer["ts"]  # so tests can follow a message through its updates
@@ -145,6 +209,7 @@ class FakeSlack:
                 "user": "preflight",
                 "bot_id": "BBOT",
                 "url": "https://acme.slack.com/",
+                **self.auth_answer,
             }
         if method in ("chat.postMessage", "chat.update"):
             ts = params.get("ts") or self._next_ts()
@@ -159,19 +224,18 @@ class FakeSlack:
             uid = str(params.get("user"))
             user = {"id": uid, "name": uid[1:].lower(), "tz": "Europe/Berlin", **self.users.get(uid, {})}  # "USAM" is @sam
             return {"ok": True, "user": user}
-        if method == "oauth.v2.access":
+        if method == "oauth.v2.access" and params.get("grant_type") == "refresh_token":
+            self.refreshed += 1
             return {
                 "ok": True,
-                "app_id": "A1",
-                "authed_user": {"id": "UINSTALLER"},
-                "scope": "commands,chat:write,users:read",
                 "token_type": "bot",
-                "access_token": "xoxb-installed-secret-token",
-                "bot_user_id": "UBOT",
-                "team": {"id": "T9", "name": "Globex"},
-                "enterprise": None,
-                "is_enterprise_install": False,
+                "access_token": f"xoxe.xoxb-rotated-{self.refreshed}",
+                "refresh_token": f"xoxe-1-refresh-{self.refreshed}",
+                "expires_in": 43200,
+                "scope": "commands,chat:write,users:read",
             }
+        if method == "oauth.v2.access":
+            return self.install_answer
         return {"ok": True}
 
     def _next_ts(self) -> str:

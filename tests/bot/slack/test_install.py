@@ -7,21 +7,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import Config, ConfigError
-from tests.bot.slack.conftest import run_server, slack_config, text_of
-
-
-@pytest.fixture
-async def oauth_slack(tmp_path, api):
-    config = slack_config(
-        tmp_path,
-        api,
-        SLACK_BOT_TOKEN="",
-        SLACK_CLIENT_ID="111.222",
-        SLACK_CLIENT_SECRET="shh",
-        PREFLIGHT_ENCRYPTION_KEY="a long random secret",
-    )
-    async for harness in run_server(config, api):
-        yield harness
+from tests.bot.slack import replay
+from tests.bot.slack.conftest import text_of
 
 
 async def install(slack) -> None:
@@ -91,3 +78,28 @@ def test_the_serve_command_refuses_oauth_without_a_key(preflight):
     run = preflight("serve", env={"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "2", "SLACK_SIGNING_SECRET": "s"})
     assert run.code == 1
     assert run.err.startswith("preflight: SLACK_CLIENT_ID is set, so Slack tokens will be stored: set PREFLIGHT_ENCRYPTION_KEY")
+
+
+async def installed_in_t1(slack) -> None:
+    """Installed over OAuth into T1, the workspace the event fixtures come from."""
+    slack.api.install_answer = {**slack.api.install_answer, "team": {"id": "T1", "name": "Acme"}}
+    await install(slack)
+    await slack.command("start Churn model")
+    await slack.api.wait_for("chat.postMessage", 3)
+    await slack.core.workers.drain()
+
+
+async def stored(slack, table: str) -> int:
+    async with slack.core.engine.connect() as conn:
+        return (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+
+
+@pytest.mark.parametrize("fixture", ["event_app_uninstalled.json", "event_tokens_revoked.json"])
+async def test_uninstalling_or_revoking_the_bot_token_deletes_the_tokens_and_the_workspaces_data(oauth_slack, fixture):
+    await installed_in_t1(oauth_slack)
+    assert await stored(oauth_slack, "assessment") == 1
+    answer = await replay.event(oauth_slack, fixture)
+    assert answer.status == 200
+    await oauth_slack.core.workers.drain()
+    for table in ("slack_bots", "slack_installations", "assessment"):
+        assert await stored(oauth_slack, table) == 0, table
