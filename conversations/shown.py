@@ -74,8 +74,8 @@ def arrange(replies: tuple[Reply, ...], *, assessment_id: int, place: Place, car
     """Where each reply of a turn goes.
 
     After an error only the error is shown, and only to the person: the question is still on screen.
-    What happened to the question that was acted on (saved, skipped) replaces that message, so its
-    buttons cannot be pressed again.
+    What happened to the question that was acted on (saved, skipped), or the summary of a review
+    that was finished, replaces that message, so its buttons cannot be pressed again.
     """
     if replies and replies[0].tone is Tone.ERROR:
         return Shown(assessment_id=assessment_id, place=place, private=replies[:1])
@@ -85,7 +85,8 @@ def arrange(replies: tuple[Reply, ...], *, assessment_id: int, place: Place, car
     for reply in replies:
         if reply.tone is Tone.ERROR:
             continue
-        if from_message and replace is None and reply.question is not None and reply.tone in (Tone.SAVED, Tone.INFO):
+        answered = reply.question is not None and reply.tone in (Tone.SAVED, Tone.INFO)
+        if from_message and replace is None and (answered or reply.tone is Tone.SUMMARY):
             replace = reply
             continue
         thread.append(reply)

@@ -36,7 +36,7 @@ def _about_one_check(command: cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.S
     return Action.naming("", Verb.OWNER if isinstance(command, cmd.SetOwner) else Verb.SPONSOR, command.person)
 
 
-REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP})  # buttons whose result takes the place of their message
+REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP, Verb.FINISH})  # buttons whose result takes the place of their message
 
 
 def _private(*replies: Reply, assessment_id: int | None = None) -> Shown:
@@ -315,6 +315,13 @@ class Preflight:
         if not await actor.admin():
             return {"tz": "Only workspace admins can change the settings."}
         return read_settings(values)[1]
+
+    async def submit_settings(self, actor: Actor, *, values: Mapping[str, str]) -> Shown:
+        """The settings form, where the platform cannot show its errors under the fields: checked, then saved or refused."""
+        errors = await self.check_settings(actor, values=values)
+        if errors:
+            return _private(error(" ".join(dict.fromkeys(errors.values()))))
+        return await self.save_settings(actor, values=values)
 
     async def save_settings(self, actor: Actor, *, values: Mapping[str, str]) -> Shown:
         settings, _ = read_settings(values)

@@ -132,6 +132,8 @@ class TeamsBot(ActivityHandler):
             )
         if kind == "gaps":
             return await self.preflight.submit_gaps(actor, assessment_id=assessment_id, values=value)
+        if kind == "settings":
+            return await self.preflight.submit_settings(actor, values={k: v for k, v in value.items() if k != "pf"})
         return self.preflight.unreadable()
 
     async def show(self, turn_context: TurnContext, shown: Shown, *, source: str | None = None) -> None:

@@ -106,7 +106,8 @@ def _drawn(part: layout.Part, *, assessment_id: int | None) -> tuple[list[dict[s
         return [], [press(a, assessment_id=assessment_id) for a in part.actions]
     if isinstance(part, layout.Menu):
         choices = [{"title": a.label, "value": json.dumps(a.data(assessment_id=assessment_id))} for a in part.actions]
-        menu = {"type": "Input.ChoiceSet", "id": "pick", "label": part.label, "placeholder": part.label, "choices": choices}
+        menu: dict[str, Any] = {"type": "Input.ChoiceSet", "id": "pick", "label": part.label, "placeholder": part.label}
+        menu |= {"choices": choices, "isRequired": True, "errorMessage": "Pick one first."}  # its button sends nothing without a pick
         return [menu], [submit(part.label.rstrip("…"), pf="pick")]
     body, save = _inputs(part.form)
     return body, [save]

@@ -66,7 +66,13 @@ async function main() {
         const values = Array.isArray(wanted) ? wanted : String(wanted).split(",").filter(Boolean);
         const select = input.controls.findIndex((c) => c.tag === "select");
         if (select >= 0) {
-          await page.select(selector(select), ...values);
+          // As a person picks: by what the option says (its value, where a test names that instead).
+          const picked = await page.$eval(
+            selector(select),
+            (el, wanted) => wanted.map((w) => (Array.from(el.options).find((o) => o.text === w || o.value === w) || { value: w }).value),
+            values,
+          );
+          await page.select(selector(select), ...picked);
           continue;
         }
         for (const value of values) {

@@ -123,9 +123,10 @@ async function press(page, step) {
   }
   if (!card) throw new Error(`no card shows ${step.card}`);
   for (const [label, value] of Object.entries(step.fill || {})) {
-    // The input whose label reads `label`: its container follows the label.
+    // The input whose label reads `label` (and any note after it in brackets): its container follows the label.
     const field = await card.evaluateHandle((c, l) => {
-      const found = [...c.querySelectorAll("label.ac-richTextBlock")].find((x) => x.innerText.replace(/\s*\*$/, "").trim() === l);
+      const read = (x) => x.innerText.replace(/\s*\*$/, "").replace(/\s*\(.*\)$/, "").trim();
+      const found = [...c.querySelectorAll("label.ac-richTextBlock")].find((x) => read(x) === l);
       return found ? found.parentElement : null;
     }, label);
     if (!(await field.evaluate((f) => f !== null))) throw new Error(`no input labelled ${label}`);

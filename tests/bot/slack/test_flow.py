@@ -108,11 +108,12 @@ async def test_a_whole_assessment_by_buttons_and_forms(slack):
     await slack.api.wait_for("chat.postMessage", 11)
     review = slack.last("Review · Churn model · 8 of 8 answered")
     await slack.click(review, "Finish")
-    await slack.api.wait_for("chat.postMessage", 12)
     await slack.core.workers.drain()
 
     summary = slack.last("Churn model: 94% · Ready for production")
     assert "No blocking gaps" in text_of(summary)
+    assert summary["ts"] == review["ts"] and "Finish" not in text_of(summary)  # the review became the summary: no live Finish
+    assert slack.api.count("chat.postMessage") == 11
     card = slack.messages()[0]
     card_text = text_of(card)
     assert "finished" in card_text and "94% · Ready for production" in card_text

@@ -128,6 +128,7 @@ async def test_the_settings_form_takes_menus_and_times_as_slack_sends_them(slack
         "work_end": "17:00",
         "stall_hours": "24",
         "escalate_after": "3",
+        "stop_after": "6",
         "digest_weekday": "0",
         "digest_at": "09:00",
     }

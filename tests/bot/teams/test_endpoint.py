@@ -43,7 +43,8 @@ async def test_a_whole_assessment_on_the_cards_the_bot_sent(teams):
             await teams.connector.wait_for(3 + number)
     review = next(c for c in reversed(teams.connector.cards()) if "Review · Churn model · 8 of 8 answered" in card_text(c))
     await teams.submit(review, "Finish")
-    summary = teams.connector.cards()[-1]
+    summary = teams.connector.updates()[-2]["attachments"][0]["content"]  # in place of the review; then the card's redraw
+    assert teams.connector.updates()[-2]["_id"] == review["_id"] and "Finish" not in card_text(summary)
     assert card_text(summary).startswith("Churn model: 94% · Ready for production")
     assert "Next steps:" in card_text(summary) and "Turn the workarounds into a dated plan" in card_text(summary)
 
