@@ -272,7 +272,7 @@ def _confirm(state: State, event: Confirm, now: datetime) -> tuple[State, list[R
     if event.yes:
         return _commit(state, q, state.pending.values, event.by, now)
     cleared = replace(state, pending=None)
-    return cleared, [_here(cleared)]
+    return cleared, [prompts.Reply(title=f"Not saved: question {q.number} is asked again.", question=q.key), _here(cleared)]
 
 
 def _submit(state: State, event: Submit, now: datetime) -> tuple[State, list[Reply]]:
@@ -359,7 +359,8 @@ def _back(state: State, event: Back, now: datetime) -> tuple[State, list[Reply]]
     if state.cursor == 0:
         return state, [prompts.error("This is the first question."), _ask(state)]
     moved = replace(state, cursor=state.cursor - 1, pending=None)
-    return moved, [_ask(moved)]
+    left = prompts.Reply(title=f"Went back to question {state.cursor}.", question=QUESTIONS[state.cursor].key)
+    return moved, [left, _ask(moved)]
 
 
 def _edit(state: State, event: Edit, now: datetime) -> tuple[State, list[Reply]]:

@@ -36,7 +36,7 @@ def _about_one_check(command: cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.S
     return Action.naming("", Verb.OWNER if isinstance(command, cmd.SetOwner) else Verb.SPONSOR, command.person)
 
 
-REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP, Verb.FINISH})  # buttons whose result takes the place of their message
+REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP, Verb.BACK, Verb.YES, Verb.NO, Verb.FINISH})  # buttons whose result takes the place of their message
 
 
 def _private(*replies: Reply, assessment_id: int | None = None) -> Shown:

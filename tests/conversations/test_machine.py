@@ -166,7 +166,9 @@ def test_a_past_date_refused_with_no_asks_again(now, ana):
     asked = say(state, "Cut churn; 6%; 4%; 2025-01-01", now, ana)
     refused = say(asked.state, "no", now, ana)
     assert refused.state.pending is None and "roi" not in refused.state.answers
-    assert refused.replies[0].question == "roi" and refused.replies[0].tone is Tone.QUESTION
+    note, again = refused.replies
+    assert note.title == "Not saved: question 3 is asked again." and note.question == "roi"  # in place of the question to confirm
+    assert again.question == "roi" and again.tone is Tone.QUESTION
 
 
 def test_yes_and_no_are_answers_when_nothing_waits_for_confirmation(now, ana):
@@ -209,7 +211,9 @@ def test_back_goes_to_the_previous_question_and_not_before_the_first(now, ana):
     state = answer_all(state, now, ana, LINES[:2])
     back = say(state, "back", now, ana)
     assert back.state.current.key == "process"
-    assert "Current answer: Defined stages" in back.replies[0].body
+    left, asked = back.replies
+    assert (left.title, left.question) == ("Went back to question 2.", "roi")  # takes the place of question 3's message
+    assert "Current answer: Defined stages" in asked.body
 
 
 def test_back_from_review_goes_to_the_last_question(now, ana):
@@ -402,7 +406,7 @@ def test_no_to_both_readings_asks_the_question_again(now, ana):
     asked = say(at(start(now, ana), 5), "Marco Rossi; 120.000 €; 20%", now, ana).state
     refused = say(asked, "no", now, ana)
     assert refused.state.pending is None and "ownership" not in refused.state.answers
-    assert refused.replies[0].tone is Tone.QUESTION and refused.replies[0].question == "ownership"
+    assert [(r.tone, r.question) for r in refused.replies] == [(Tone.INFO, "ownership"), (Tone.QUESTION, "ownership")]
 
 
 def test_a_pending_reading_survives_being_stored_as_json(now, ana):

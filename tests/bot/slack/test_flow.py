@@ -146,6 +146,8 @@ async def test_skip_and_back_from_buttons(slack):
     await slack.api.wait_for("chat.postMessage", 5)
     again = slack.messages()[-1]
     assert "Question 1 of 8" in text_of(again)
+    left = next(m for m in slack.messages() if m["ts"] == q2["ts"])  # question 2's message, retired in place
+    assert text_of(left).startswith("Went back to question 1.") and not [b for b in left["blocks"] if b["type"] == "actions"]
 
 
 async def test_a_stale_skip_button_does_not_skip_the_next_question(slack):
