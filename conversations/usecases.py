@@ -36,7 +36,8 @@ def _about_one_check(command: cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.S
     return Action.naming("", Verb.OWNER if isinstance(command, cmd.SetOwner) else Verb.SPONSOR, command.person)
 
 
-REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP, Verb.BACK, Verb.YES, Verb.NO, Verb.FINISH})  # buttons whose result takes the place of their message
+# Buttons whose result takes the place of their message, so that they cannot be pressed again.
+REPLACES = frozenset({Verb.CHOOSE, Verb.SKIP, Verb.BACK, Verb.YES, Verb.NO, Verb.FINISH})
 
 
 def _private(*replies: Reply, assessment_id: int | None = None) -> Shown:
