@@ -410,6 +410,8 @@ def where(state: State) -> str:
 
 
 def _resume(state: State, event: Resume, now: datetime) -> tuple[State, list[Reply]]:
+    if state.stage is Stage.FINISHED:  # nothing to carry on with: where it ended, and what can be done
+        return state, [prompts.Reply(title=f"{state.project} is finished; this is its result."), _here(state)]
     return state, [prompts.Reply(title=f"Resuming {state.project} {where(state)}."), _here(state)]
 
 

@@ -301,6 +301,14 @@ def test_status_help_resume_and_review_change_nothing(now, ana):
     assert review.state == state and review.replies[0].tone is Tone.REVIEW
 
 
+def test_continuing_a_finished_check_shows_its_result(now, ana):
+    state = say(answer_all(start(now, ana), now, ana), "finish", now, ana).state
+    resume = step(state, events.Resume(by=ana), now)
+    assert resume.state == state
+    assert [r.title for r in resume.replies][0] == "Churn model is finished; this is its result."  # not "Resuming … at finished"
+    assert resume.replies[1].tone is Tone.SUMMARY
+
+
 def test_unknown_commands_get_the_help_text(now, ana):
     state = start(now, ana)
     result = say(state, "/frobnicate now", now, ana)
