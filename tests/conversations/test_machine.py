@@ -305,7 +305,7 @@ def test_continuing_a_finished_check_shows_its_result(now, ana):
     state = say(answer_all(start(now, ana), now, ana), "finish", now, ana).state
     resume = step(state, events.Resume(by=ana), now)
     assert resume.state == state
-    assert [r.title for r in resume.replies][0] == "Churn model is finished; this is its result."  # not "Resuming … at finished"
+    assert resume.replies[0].title == "Churn model is finished; this is its result."  # not "Resuming … at finished"
     assert resume.replies[1].tone is Tone.SUMMARY
 
 
