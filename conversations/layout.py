@@ -107,8 +107,8 @@ def paragraph(reply: Reply) -> Text:
     return Text(lead=reply.title, text=reply.body) if reply.body else Text(reply.title)
 
 
-def _edit_menu() -> Menu:
-    return Menu("Change an answer…", tuple(Action(f"{q.number}. {q.title}", Verb.EDIT, number=q.number) for q in QUESTIONS))
+def _edit_menu(verb: Verb) -> Menu:
+    return Menu("Change an answer…", tuple(Action(f"{q.number}. {q.title}", verb, number=q.number) for q in QUESTIONS))
 
 
 def _commands(reply: Reply) -> tuple[Action, ...]:
@@ -143,7 +143,7 @@ def of_reply(
         parts = (Text(lead=f"✅ {q.number}. {q.title}:", text=reply.body, run_in=True), *people, Buttons((action,), primary=primary))
     elif reply.tone in (Tone.REVIEW, Tone.SUMMARY):
         commands = _commands(reply)
-        parts = (Heading(reply.title), Text(reply.body), *((Buttons(commands, primary=True),) if commands else ()), _edit_menu())
+        parts = (Heading(reply.title), Text(reply.body), *((Buttons(commands, primary=True),) if commands else ()), _edit_menu(Verb.CHANGE if reply.tone is Tone.REVIEW else Verb.EDIT))
     else:
         parts = (paragraph(reply), Buttons(_commands(reply))) if _commands(reply) else (paragraph(reply),)
     return Message(summary=reply.text, parts=parts, assessment_id=assessment_id)

@@ -31,6 +31,7 @@ class Verb(str, Enum):
     SKIP = "skip"
     BACK = "back"
     EDIT = "edit"  # `number`: the answer to change
+    CHANGE = "change"  # the same, picked from a review: the review is retired, a new one comes once it is saved
     FINISH = "finish"
     REOPEN = "reopen"
     YES = "yes"

@@ -215,6 +215,11 @@ class Preflight:
             return await self.answer_form(actor, assessment_id=assessment_id, question=action.question or "")
         if action.verb is Verb.FILL:
             return await self.gaps_form(actor, assessment_id=assessment_id)
+        if action.verb is Verb.CHANGE:  # from a review: it is retired, so only the newest review can be finished
+            shown = await self.turn(actor, assessment_id=assessment_id, event=events.Edit(number=action.number, by=actor.person))
+            if not from_message or shown.private:
+                return shown
+            return replace(shown, replace=Reply(title=f"Changing answer {action.number}: the review comes again once it is saved."))
         event: events.Event
         if action.verb is Verb.CHOOSE:
             event = events.Submit(question=action.question or "", values={"choice": action.value}, by=actor.person, partial=True)

@@ -124,7 +124,7 @@ class TeamsBot(ActivityHandler):
         raw_id = value.get("a")
         assessment_id = raw_id if isinstance(raw_id, int) and 0 < raw_id < 2**31 else 0
         if found is not None:
-            return await self.preflight.act(actor, assessment_id=found[0], action=found[1], from_message=kind == "act")
+            return await self.preflight.act(actor, assessment_id=found[0], action=found[1], from_message=kind in ("act", "pick"))
         if kind == "answer" and str(value.get("q")) in BY_KEY:
             q = BY_KEY[str(value["q"])]
             return await self.preflight.submit_answer(

@@ -106,6 +106,10 @@ async def test_buttons_menus_and_every_kind_of_form_input_as_slack_sends_them(sl
     assert (await replay.choose(slack, review, "1. ")).status == 200
     again = (await slack.api.wait_for("chat.postMessage", before + 1))[-1]
     assert "Question 1 of 8" in text_of(again)
+    await slack.core.workers.drain()
+    retired = next(m for m in slack.messages() if m["ts"] == review["ts"])  # one live review at a time: this one is retired
+    assert text_of(retired).startswith("Changing answer 1: the review comes again once it is saved.")
+    assert not [b for b in retired["blocks"] if b["type"] == "actions"]
 
 
 async def opened(slack, message, label):
