@@ -143,7 +143,12 @@ def of_reply(
         parts = (Text(lead=f"✅ {q.number}. {q.title}:", text=reply.body, run_in=True), *people, Buttons((action,), primary=primary))
     elif reply.tone in (Tone.REVIEW, Tone.SUMMARY):
         commands = _commands(reply)
-        parts = (Heading(reply.title), Text(reply.body), *((Buttons(commands, primary=True),) if commands else ()), _edit_menu(Verb.CHANGE if reply.tone is Tone.REVIEW else Verb.EDIT))
+        parts = (
+            Heading(reply.title),
+            Text(reply.body),
+            *((Buttons(commands, primary=True),) if commands else ()),
+            _edit_menu(Verb.CHANGE if reply.tone is Tone.REVIEW else Verb.EDIT),
+        )
     else:
         parts = (paragraph(reply), Buttons(_commands(reply))) if _commands(reply) else (paragraph(reply),)
     return Message(summary=reply.text, parts=parts, assessment_id=assessment_id)
