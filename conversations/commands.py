@@ -56,6 +56,17 @@ class SnoozeCheck:
 
 
 @dataclass(frozen=True)
+class RenameCheck:
+    name: str  # the new name
+    project: str = ""  # "" for the only check here; several ask which
+
+
+@dataclass(frozen=True)
+class ArchiveCheck:
+    project: str = ""
+
+
+@dataclass(frozen=True)
 class DigestPreview:
     pass
 
@@ -80,7 +91,21 @@ class Unknown:
     text: str
 
 
-Command = Help | StartCheck | Status | ListChecks | SetOwner | SetSponsor | SnoozeCheck | DigestPreview | OpenSettings | Invalid | Unknown
+Command = (
+    Help
+    | StartCheck
+    | Status
+    | ListChecks
+    | SetOwner
+    | SetSponsor
+    | SnoozeCheck
+    | RenameCheck
+    | ArchiveCheck
+    | DigestPreview
+    | OpenSettings
+    | Invalid
+    | Unknown
+)
 _PLAIN: dict[str, type[Help | Status | ListChecks | DigestPreview | OpenSettings]] = {
     "help": Help,
     "status": Status,
@@ -101,6 +126,11 @@ def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Co
         return _PLAIN[word]()
     if word == "status":
         return Status(project=rest)
+    if word == "archive":
+        return ArchiveCheck(project=rest)
+    if word == "rename":
+        problem = f"What should it be called? e.g. {prefix}rename Churn model v2." if not rest else validate_project(rest)
+        return Invalid(problem) if problem else RenameCheck(name=rest.strip())
     if word == "start":
         project = strip_controls(rest, multiline=False)  # a name is one line
         problem = f"Name the project, e.g. {prefix}start Churn model." if not project else validate_project(project)
@@ -156,6 +186,10 @@ def read(text: str, *, by: Person, question: str | None = None) -> events.Event:
     if low and low[0] == "snooze" and len(low) <= 2:
         days = int(low[1]) if len(low) == 2 and low[1].isdigit() else None
         return events.Snooze(days=days, by=by)
+    if low and low[0] == "rename" and len(words) > 1:
+        return events.Rename(project=text.strip()[len(words[0]) :].strip(), by=by)
+    if low == ["archive"]:
+        return events.Archive(by=by)
     if low and low[0].startswith("/"):
         return events.Unknown(text=text, by=by)
     if len(low) == 1 and low[0] in ("yes", "y", "no", "n"):

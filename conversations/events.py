@@ -119,6 +119,19 @@ class Snooze:
 
 
 @dataclass(frozen=True)
+class Rename:
+    project: str
+    by: Person
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Put a check away: no more reminders, digests or listing; it stays in exports."""
+
+    by: Person
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Something that looked like a command but is not one."""
 
@@ -144,5 +157,7 @@ Event = (
     | SetOwner
     | SetSponsor
     | Snooze
+    | Rename
+    | Archive
     | Unknown
 )

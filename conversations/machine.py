@@ -19,6 +19,7 @@ from typing import Any
 from conversations import prompts
 from conversations.answers import kept, merged, parse_answer, split_line
 from conversations.events import (
+    Archive,
     Back,
     Confirm,
     Edit,
@@ -26,6 +27,7 @@ from conversations.events import (
     Fill,
     Finish,
     Help,
+    Rename,
     Reopen,
     Resume,
     Review,
@@ -49,6 +51,7 @@ class Stage(str, Enum):
     ASKING = "asking"
     REVIEW = "review"
     FINISHED = "finished"
+    ARCHIVED = "archived"  # put away: no reminders, digests or listing; kept for exports
 
 
 READING = "reading-"  # the value of a button that picks one reading of an ambiguous answer: reading-1, reading-2
@@ -132,6 +135,8 @@ def step(state: State | None, event: Event, now: datetime) -> Step:
         return _start(event, now)
     if state is None:
         return Step(None, (prompts.error("There is no assessment here yet. Start one with a project name."),))
+    if state.stage is Stage.ARCHIVED and not isinstance(event, Status):
+        return Step(state, (prompts.error(f"{state.project} is archived: it stays in exports, and nothing more can change."),))
     handler = _HANDLERS[type(event)]
     new, replies = handler(state, event, now)
     return Step(new, tuple(replies))
@@ -406,6 +411,8 @@ def where(state: State) -> str:
     """Where a check stands, in words: "at question 3 of 8", "in review", "(finished)"."""
     if state.stage is Stage.ASKING:
         return f"at question {state.cursor + 1} of {TOTAL}"
+    if state.stage is Stage.ARCHIVED:
+        return "(archived)"
     return "in review" if state.stage is Stage.REVIEW else "(finished)"
 
 
@@ -446,6 +453,20 @@ def _snooze(state: State, event: Snooze, now: datetime) -> tuple[State, list[Rep
     return snoozed, [prompts.Reply(title=f"Reminders for {state.project} are paused until {until:%a %d %b %Y}.")]
 
 
+def _rename(state: State, event: Rename, now: datetime) -> tuple[State, list[Reply]]:
+    problem = validate_project(event.project)
+    if problem:
+        return state, [prompts.error(problem)]
+    renamed = replace(state, project=event.project.strip())
+    return renamed, [prompts.Reply(title=f"{state.project} is now called {renamed.project}.")]
+
+
+def _archive(state: State, event: Archive, now: datetime) -> tuple[State, list[Reply]]:
+    archived = replace(state, stage=Stage.ARCHIVED, pending=None)
+    title = f"{state.project} is archived: no more reminders or digests, and it leaves the list. It stays in exports."
+    return archived, [prompts.Reply(title=title)]
+
+
 _HANDLERS: dict[type, Callable[[State, Any, datetime], tuple[State, list[Reply]]]] = {
     Unknown: _unknown,
     Snooze: _snooze,
@@ -464,4 +485,6 @@ _HANDLERS: dict[type, Callable[[State, Any, datetime], tuple[State, list[Reply]]
     Resume: _resume,
     SetOwner: _set_owner,
     SetSponsor: _set_sponsor,
+    Rename: _rename,
+    Archive: _archive,
 }

@@ -12,6 +12,8 @@ from typing import Any
 from conversations.people import Person
 from conversations.scoring import Scorecard
 
+MAX_VALUE = 100  # a button's value: a reading, a person, a project's new name (at most 80 characters)
+
 
 class Tone(str, Enum):
     QUESTION = "question"  # asks for an answer
@@ -42,6 +44,8 @@ class Verb(str, Enum):
     STATUS = "status"  # where the check stands, for the person who asked
     OWNER = "owner"  # `value`: the person (see `Action.person`)
     SPONSOR = "sponsor"
+    RENAME = "rename"  # `value`: the new name
+    ARCHIVE = "archive"
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Action:
     @classmethod
     def naming(cls, label: str, verb: Verb, person: Person, *, target: int | None = None) -> Action:
         """A button that names a person (owner, sponsor): their key and name travel in `value`."""
-        return cls(label, verb, value=f"{person.key}\t{person.name}"[:64], target=target)
+        return cls(label, verb, value=f"{person.key}\t{person.name}"[:MAX_VALUE], target=target)
 
     @property
     def person(self) -> Person | None:
@@ -89,7 +93,9 @@ def read_action(data: Any) -> tuple[int, Action] | None:
     number, question, value = data.get("n"), data.get("q"), data.get("c")
     if number is not None and (not isinstance(number, int) or not -(2**31) < number < 2**31):
         return None
-    if not all(v is None or (isinstance(v, str) and len(v) <= 64) for v in (question, value)):
+    if not (question is None or (isinstance(question, str) and len(question) <= 64)):
+        return None
+    if not (value is None or (isinstance(value, str) and len(value) <= MAX_VALUE)):
         return None
     return assessment_id, Action(label="", verb=Verb(verb), number=number, question=question, value=value)
 

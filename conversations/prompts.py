@@ -65,6 +65,8 @@ USAGE = (
     ("owner @person [project]", "name the production owner"),
     ("sponsor @person [project]", "name the sponsor"),
     ("snooze <days> [project]", "pause a check's reminders"),
+    ("rename <new name>", "give a check here another name"),
+    ("archive [project]", "put a check away: no reminders or digests, kept in exports"),
     ("digest", "preview your weekly sponsor digest"),
     ("settings", "reminder and digest settings (workspace admins)"),
     ("help", "this help"),

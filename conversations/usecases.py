@@ -27,10 +27,17 @@ MAX_LISTED = 20
 MAX_ASKED = 10  # buttons when asking which check a command is about
 
 
-def _about_one_check(command: cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.SnoozeCheck) -> Action:
+AboutOne = cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.SnoozeCheck | cmd.RenameCheck | cmd.ArchiveCheck
+
+
+def _about_one_check(command: AboutOne) -> Action:
     """A command about one check, as the action its buttons carry."""
     if isinstance(command, cmd.Status):
         return Action("Status", Verb.STATUS)
+    if isinstance(command, cmd.RenameCheck):
+        return Action("Rename", Verb.RENAME, value=command.name)
+    if isinstance(command, cmd.ArchiveCheck):
+        return Action("Archive", Verb.ARCHIVE)
     if isinstance(command, cmd.SnoozeCheck):
         return Action("Snooze", Verb.SNOOZE, number=command.days)
     return Action.naming("", Verb.OWNER if isinstance(command, cmd.SetOwner) else Verb.SPONSOR, command.person)
@@ -90,7 +97,7 @@ class Preflight:
             return await self.turn(actor, assessment_id=listed[0].id, event=cmd.read(command.text, by=by))
         if not listed:
             return _private(error(f"There is no readiness check in this conversation yet. Start one with {actor.prefix}start <project>."))
-        assert isinstance(command, cmd.Status | cmd.SetOwner | cmd.SetSponsor | cmd.SnoozeCheck)  # the rest were answered above
+        assert isinstance(command, AboutOne)  # the rest were answered above
         action = _about_one_check(command)
         named = [i for i in listed if i.project.casefold() == command.project.casefold()]
         if command.project and not named:
@@ -209,7 +216,7 @@ class Preflight:
 
     async def act(self, actor: Actor, *, assessment_id: int, action: Action, from_message: bool = True) -> Shown:
         """A button was pressed."""
-        if action.verb in (Verb.STATUS, Verb.OWNER, Verb.SPONSOR):
+        if action.verb in (Verb.STATUS, Verb.OWNER, Verb.SPONSOR, Verb.RENAME, Verb.ARCHIVE):
             return await self._about(actor, assessment_id=assessment_id, action=action)
         if action.verb is Verb.ANSWER:
             return await self.answer_form(actor, assessment_id=assessment_id, question=action.question or "")
@@ -228,11 +235,18 @@ class Preflight:
         return await self.turn(actor, assessment_id=assessment_id, event=event, from_message=from_message and action.verb in REPLACES)
 
     async def _about(self, actor: Actor, *, assessment_id: int, action: Action) -> Shown:
-        """Status, owner and sponsor, for one check."""
+        """Status, owner, sponsor, a new name or the archive, for one check."""
         person = action.person
         event: events.Event
         if action.verb is Verb.STATUS:
             event = events.Status(by=actor.person)
+        elif action.verb is Verb.ARCHIVE:
+            event = events.Archive(by=actor.person)
+        elif action.verb is Verb.RENAME:
+            taken = await self._name_taken(actor, name=action.value or "", other_than=assessment_id)
+            if taken:
+                return _private(error(f"There is a check called {taken} here already; pick another name."))
+            event = events.Rename(project=action.value or "", by=actor.person)
         elif person is None:
             return self.unreadable()
         else:
@@ -241,6 +255,10 @@ class Preflight:
         if action.verb is Verb.STATUS:  # only for the person who asked
             return replace(shown, private=shown.private + shown.thread, thread=())
         return shown
+
+    async def _name_taken(self, actor: Actor, *, name: str, other_than: int) -> str | None:
+        listed = await self.assessments.in_channel(platform=actor.platform, workspace=actor.workspace, channel=actor.channel)
+        return next((i.project for i in listed if i.id != other_than and i.project.casefold() == name.strip().casefold()), None)
 
     def unreadable(self) -> Shown:
         """A button or form whose payload does not read (forged, or from an older version): nothing to act on."""

@@ -147,7 +147,8 @@ class SqlAssessments(SqlRepository):
                 "b_version": loaded.version,
                 "version": loaded.version + 1,
                 "updated_at": now,
-                "next_reminder_at": now,  # the scheduler looks again at anything that changed
+                # The scheduler looks again at anything that changed; an archived check is never due again.
+                "next_reminder_at": None if state.stage is Stage.ARCHIVED else now,
                 **_columns(state, people, card=card, gaps_before=loaded.gaps_since, now=now),
             },
         )
@@ -207,6 +208,7 @@ class SqlAssessments(SqlRepository):
                 .where(Workspace.platform == platform, Workspace.external_id == workspace)
                 .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
             )
+            query = query.where(Assessment.stage != Stage.ARCHIVED.value)
             if unfinished_only:
                 query = query.where(Assessment.stage != Stage.FINISHED.value)
             rows = (await session.exec(query)).all()
@@ -219,6 +221,7 @@ class SqlAssessments(SqlRepository):
                 select(Assessment)
                 .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
                 .where(Workspace.platform == platform, Workspace.external_id == workspace, Assessment.channel == channel)
+                .where(Assessment.stage != Stage.ARCHIVED.value)
                 .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
             )
             return [_listing(r) for r in (await session.exec(query)).all()]
@@ -234,6 +237,7 @@ class SqlAssessments(SqlRepository):
             query = (
                 select(Assessment)
                 .where(or_(col(Assessment.started_by_id).in_(ids), col(Assessment.owner_id).in_(ids), col(Assessment.sponsor_id).in_(ids)))
+                .where(Assessment.stage != Stage.ARCHIVED.value)
                 .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
                 .limit(50)
             )
@@ -263,6 +267,7 @@ def _columns(state: State, people: dict[str, int], *, card: Scorecard, gaps_befo
     """The assessment row's columns for a state, with its score (computed once per save) and gap ages."""
     owner = state.owner
     return {
+        "project": state.project,  # renamed, at times
         "stage": state.stage.value,
         "cursor": state.cursor,
         "skipped": sorted(state.skipped),

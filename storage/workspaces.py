@@ -126,7 +126,9 @@ class SqlWorkspaces(SqlRepository):
                 Assessment.reminders_since_change,
                 Assessment.last_reminded_at,
             )
-            query = columns.where(col(Assessment.sponsor_id).in_(person_ids)).order_by(col(Assessment.id))
+            query = columns.where(col(Assessment.sponsor_id).in_(person_ids), col(Assessment.stage) != "archived").order_by(
+                col(Assessment.id)
+            )
             rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None, int, datetime | None]] = (
                 await session.exec(query)
             ).all()

@@ -12,8 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 from conversations.prompts import USAGE
 
 VERSION = "1.0.0"
-# The bot's command menu in Teams: the same words and meanings as the help (Teams allows ten).
-COMMANDS = [(usage.split()[0], f"{meaning[0].upper()}{meaning[1:]}: {usage}") for usage, meaning in USAGE][:10]
+# The bot's command menu in Teams: the same words and meanings as the help. Teams allows ten, so
+# the settings (only workspace admins, whom Teams does not name to a bot) are left to the help.
+COMMANDS = [(usage.split()[0], f"{meaning[0].upper()}{meaning[1:]}: {usage}") for usage, meaning in USAGE if usage != "settings"][:10]
 
 
 ICONS = Path(__file__).parent  # color.png (192x192, full colour) and outline.png (32x32, white on transparent)

@@ -103,7 +103,8 @@ class MemoryAssessments:
             row.authors[k] = people[new.by.key]
             old_value = dict(old.values) if old else None
             t.history.append(ChangeRow(t.new_id("answer_change"), row.id, k, old_value, dict(new.values), people[new.by.key], new.at))
-        row.state, row.version, row.updated_at, row.next_reminder_at = state, row.version + 1, now, now
+        row.state, row.version, row.updated_at = state, row.version + 1, now
+        row.next_reminder_at = None if state.stage is Stage.ARCHIVED else now  # an archived check is never due again
         row.sponsor_id = people[state.sponsor.key] if state.sponsor else None
         row.owner_id = people[state.owner.key] if state.owner else None
         row.gaps_since = {gap: loaded.gaps_since.get(gap, now.isoformat()) for gap in score(state.values).gaps}
@@ -125,12 +126,12 @@ class MemoryAssessments:
 
     async def listing(self, *, platform: str, workspace: str, unfinished_only: bool = False) -> list[Listing]:
         """A workspace's assessments, the most recently changed first."""
-        rows = [r for r in self._in(platform, workspace) if not (unfinished_only and r.state.stage is Stage.FINISHED)]
+        rows = [r for r in self._listed(platform, workspace) if not (unfinished_only and r.state.stage is Stage.FINISHED)]
         return [_listing(r) for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)]
 
     async def in_channel(self, *, platform: str, workspace: str, channel: str) -> list[Listing]:
         """The assessments of one conversation, the most recently started first."""
-        rows = [r for r in self._in(platform, workspace) if r.place.channel == channel]
+        rows = [r for r in self._listed(platform, workspace) if r.place.channel == channel]
         return [_listing(r) for r in sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)]
 
     async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]:
@@ -139,7 +140,7 @@ class MemoryAssessments:
         found = self.tables.person(ws.id, person) if ws is not None else None
         if found is None:
             return []
-        rows = [r for r in self._in(platform, workspace) if found.id in (r.started_by_id, r.owner_id, r.sponsor_id)]
+        rows = [r for r in self._listed(platform, workspace) if found.id in (r.started_by_id, r.owner_id, r.sponsor_id)]
         return [_listing(r) for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)[:50]]
 
     async def history(self, *, assessment_id: int) -> list[Change]:
@@ -150,6 +151,10 @@ class MemoryAssessments:
             for c in t.history
             if c.assessment_id == assessment_id
         ]
+
+    def _listed(self, platform: str, workspace: str) -> list[AssessmentRow]:
+        """A workspace's checks that are not archived (archived ones are only exported)."""
+        return [r for r in self._in(platform, workspace) if r.state.stage is not Stage.ARCHIVED]
 
     def _in(self, platform: str, workspace: str) -> list[AssessmentRow]:
         ws = self.tables.workspace(platform, workspace)

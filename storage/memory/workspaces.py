@@ -72,7 +72,7 @@ class MemoryWorkspaces:
         """Every assessment each of these people sponsors, for their digests."""
         out: dict[int, list[Project]] = {}
         for _, row in sorted(self.tables.assessments.items()):
-            if row.sponsor_id in person_ids:
+            if row.sponsor_id in person_ids and row.state.stage.value != "archived":
                 out.setdefault(row.sponsor_id, []).append(
                     Project(
                         id=row.id,

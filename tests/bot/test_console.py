@@ -268,3 +268,13 @@ def test_an_ambiguous_amount_waits_across_sessions_for_its_reading(preflight, tm
     assert "Production budget: '1.200 USD' can be read 2 ways." in again.out
     value = json.loads(rows(tmp_path, "SELECT value FROM answer WHERE question = 'ownership'")[0][0])
     assert value["budget"] == {"amount": "1.2", "currency": "USD"}
+
+
+def test_the_terminal_renames_and_archives_a_check(preflight, tmp_path):
+    run = preflight("console", stdin=lines("Churn model", EIGHT[0], "rename Churn model v2", "archive", "quit"))
+    assert run.code == 0, run.err
+    assert "Churn model is now called Churn model v2." in run.out
+    assert "Churn model v2 is archived: no more reminders or digests, and it leaves the list. It stays in exports." in run.out
+    assert rows(tmp_path, "SELECT project, stage, next_reminder_at FROM assessment") == [("Churn model v2", "archived", None)]
+    exported = preflight("export", "--format", "json")
+    assert [c["project"] for c in json.loads(exported.out)] == ["Churn model v2"]

@@ -443,3 +443,18 @@ async def test_a_name_is_taken_once_per_conversation_in_any_case(turns, repos, n
     elsewhere = await turns.start(place=ELSEWHERE, project="Churn model", by=ana, now=now)
     assert elsewhere.id is not None and elsewhere.id != first  # another conversation, another check
     assert len(await repos.assessments.listing(platform=HERE.platform, workspace=HERE.workspace)) == 1
+
+
+async def test_an_archived_check_leaves_lists_reminders_and_digests_and_stays_loadable(turns, repos, now, ana, bo):
+    kept = await started(turns, now, ana, sponsor=bo)
+    archived = await started(turns, now, ana, project="Fraud model", sponsor=bo)
+    await turns.run(assessment_id=archived, event=events.Archive(by=ana), now=now + timedelta(minutes=1))
+    assert [i.id for i in await repos.assessments.in_channel(platform="slack", workspace="T1", channel="C1")] == [kept]
+    assert [i.id for i in await repos.assessments.listing(platform="slack", workspace="T1")] == [kept]
+    assert [i.id for i in await repos.assessments.for_person(platform="slack", workspace="T1", person=ana.key)] == [kept]
+    sponsor = await repos.workspaces.person_id(platform="slack", workspace="T1", person=bo.key)
+    assert [p.id for p in (await repos.workspaces.sponsored(person_ids=[sponsor]))[sponsor]] == [kept]
+    due = await repos.deliveries.claim_assessments(now=now + timedelta(days=30), platforms=["slack"], limit=10)
+    assert [c.id for c in due] == [kept]
+    loaded = await repos.assessments.load(assessment_id=archived)  # exports still read it
+    assert loaded is not None and loaded.state.stage is Stage.ARCHIVED and loaded.state.project == "Fraud model"

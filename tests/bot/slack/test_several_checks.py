@@ -62,3 +62,32 @@ async def test_the_sponsor_named_from_the_question_s_buttons(slack):
     churn = await slack.core.repos.assessments.load(assessment_id=1)
     assert fraud.state.sponsor is not None and fraud.state.sponsor.id == "USAM" and churn.state.sponsor is None
     assert "sam is now the sponsor of Fraud model." in text_of(slack.last("is now the sponsor"))
+
+
+async def test_rename_asks_which_check_then_archive_puts_one_away(slack):
+    await two_checks(slack)
+    await slack.command("rename Churn model v2")
+    await slack.core.workers.drain()
+    await slack.click(ephemeral(slack), "Churn model")
+    await slack.core.workers.drain()
+    churn = await slack.core.repos.assessments.load(assessment_id=1)
+    assert churn.state.project == "Churn model v2"
+    assert "AI readiness: Churn model v2" in text_of(slack.messages()[0])  # the card says the new name
+    assert "Churn model is now called Churn model v2." in text_of(slack.last("is now called"))
+
+    await slack.command("rename Fraud model")  # two checks may not share a name in one channel
+    await slack.core.workers.drain()
+    await slack.click(ephemeral(slack), "Churn model v2")
+    await slack.core.workers.drain()
+    assert "There is a check called Fraud model here already" in ephemeral(slack)["text"]
+
+    await slack.command("archive Fraud model")
+    await slack.core.workers.drain()
+    assert "Fraud model is archived" in text_of(slack.last("is archived"))
+    await slack.command("list")
+    await slack.core.workers.drain()
+    listed = ephemeral(slack)["text"]
+    assert "Churn model v2" in listed and "Fraud model" not in listed
+    await slack.command("status")  # one check left here: no question which
+    await slack.core.workers.drain()
+    assert "Churn model v2 · question 1 of 8" in ephemeral(slack)["text"]

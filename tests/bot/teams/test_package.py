@@ -25,7 +25,7 @@ def test_the_package_has_the_manifest_with_the_bot_id_and_both_icons(preflight, 
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
     assert manifest["developer"]["websiteUrl"] == "https://preflight.acme.com"
     titles = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
-    assert titles == ["start", "status", "list", "owner", "sponsor", "snooze", "digest", "settings", "help"]  # the help's words
+    assert titles == ["start", "status", "list", "owner", "sponsor", "snooze", "rename", "archive", "digest", "help"]  # the help's words
 
 
 def test_the_package_needs_the_app_id(preflight, tmp_path):
