@@ -15,6 +15,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from conversations.ports import Claimed, Inbox, Incoming
 
@@ -22,6 +23,45 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Claimed], Awaitable[None]]
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+MAX_BATCH = 64  # requests stored, or marked done, in one transaction
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Together(Generic[T, R]):
+    """A group commit: calls that arrive while one is under way go together in the next, one alone goes at once.
+
+    Under a burst, twenty acknowledgements share one transaction instead of queueing for the
+    database one by one; each caller still waits for its own result (or the batch's error), so
+    nothing is acknowledged before it is stored.
+    """
+
+    def __init__(self, run: Callable[[list[T]], Awaitable[list[R]]], *, limit: int = MAX_BATCH) -> None:
+        self.run = run
+        self.limit = limit
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._going: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: T) -> R:
+        waiter: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, waiter))
+        if self._going is None or self._going.done():
+            self._going = asyncio.create_task(self._go())
+        return await waiter
+
+    async def _go(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self.limit], self._waiting[self.limit :]
+            try:
+                results = await self.run([item for item, _ in batch])
+            except Exception as e:  # every caller of the batch gets the error
+                for _, waiter in batch:
+                    if not waiter.done():
+                        waiter.set_exception(e)
+                continue
+            for (_, waiter), result in zip(batch, results, strict=True):
+                if not waiter.done():
+                    waiter.set_result(result)
 
 
 def worker_name() -> str:
@@ -53,25 +93,37 @@ class Workers:
         self._tasks: list[asyncio.Task] = []
         self._wake = asyncio.Event()
         self._backlog = False  # the last poll took all it could: more may be waiting
+        self._store: Together[Incoming, None] = Together(self._store_all)
+        self._mark_done: Together[int, None] = Together(self._done_all)
 
     @property
     def running(self) -> bool:
         return bool(self._tasks) and not all(t.done() for t in self._tasks)
 
-    def has_room(self) -> bool:
-        """Whether a request stored now can be taken on at once (else it waits in the inbox for a poll)."""
-        return self.running and self.queue.qsize() < self.backlog
+    def has_room(self, count: int = 1) -> bool:
+        """Whether `count` requests stored now can be taken on at once (else they wait in the inbox for a poll)."""
+        return self.running and self.queue.qsize() + count <= self.backlog
 
     async def accept(self, item: Incoming) -> None:
         """Store a request before it is acknowledged; with a free place here, lease it to this process and start on it.
 
         A retry of a stored request (same key) is recognised and stored nothing; if the inbox cannot be
-        reached this raises, and the platform must be told to deliver the request again.
+        reached this raises, and the platform must be told to deliver the request again. Requests that
+        arrive together are stored in one transaction.
         """
-        owner = self.owner if self.has_room() else None
-        claimed = await self.inbox.put(item=item, now=self.clock(), owner=owner, lease=self.lease)
-        if claimed is not None and owner is not None:
-            self.hand(claimed)
+        await self._store(item)
+
+    async def _store_all(self, items: list[Incoming]) -> list[None]:
+        owner = self.owner if self.has_room(len(items)) else None
+        claimed = await self.inbox.put_all(items=items, now=self.clock(), owner=owner, lease=self.lease)
+        for stored in claimed:
+            if stored is not None and owner is not None:
+                self.hand(stored)
+        return [None] * len(items)
+
+    async def _done_all(self, ids: list[int]) -> list[None]:
+        await self.inbox.done_all(ids=ids, owner=self.owner, now=self.clock())
+        return [None] * len(ids)
 
     def hand(self, item: Claimed) -> None:
         """A request leased to this process: work on it as soon as a slot is free (its lease is kept meanwhile)."""
@@ -128,7 +180,7 @@ class Workers:
             except Exception as e:
                 await self._failed(item, e)
                 return
-            await self.inbox.done(id=item.id, owner=self.owner, now=self.clock())
+            await self._mark_done(item.id)  # with the others that finish meanwhile
         except Exception:  # the inbox itself is unreachable: the lease runs out and the request is claimed again
             log.exception("could not record the end of request %s", item.key)
         finally:

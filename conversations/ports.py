@@ -215,6 +215,12 @@ class Inbox(Protocol):
         """Store a request; None when its key is there already (a retry). With `owner` the row is leased to it at once."""
         ...
 
+    async def put_all(
+        self, *, items: Sequence[Incoming], now: datetime, owner: str | None = None, lease: timedelta
+    ) -> list[Claimed | None]:
+        """`put` for several requests in one transaction, each answered in order (a key seen twice is stored once)."""
+        ...
+
     async def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         """Requests not done whose lease has run out (or that never had one), leased to `owner`."""
         ...
@@ -224,6 +230,10 @@ class Inbox(Protocol):
         ...
 
     async def done(self, *, id: int, owner: str, now: datetime, error: str | None = None) -> None: ...
+
+    async def done_all(self, *, ids: Sequence[int], owner: str, now: datetime) -> None:
+        """`done` without an error for several requests, in one transaction."""
+        ...
 
     async def pending(self) -> int:
         """How many requests are not done yet."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,20 +23,30 @@ _CLAIMED = (Inbox.key, Inbox.platform, Inbox.workspace, Inbox.payload, Inbox.att
 class SqlInbox(SqlRepository):
     """conversations.ports.Inbox on SQLAlchemy."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Rows as parameters, RETURNING what was stored: a key stored before is skipped and not returned.
+        self._put = self._insert(Inbox).on_conflict_do_nothing(index_elements=["key"]).returning(Inbox.id, *_CLAIMED)
+
     async def put(self, *, item: Incoming, now: datetime, owner: str | None = None, lease: timedelta) -> Claimed | None:
         """Store a request; None when its key is there already (a retry). With `owner` the row is leased to it at once."""
-        leased = {"lease_owner": owner, "lease_until": now + lease, "attempts": 1} if owner is not None else {"attempts": 0}
-        insert = self._insert(Inbox).values(
-            key=item.key[:KEY_LENGTH],
-            platform=item.platform,
-            workspace=item.workspace,
-            payload=dict(item.payload),
-            created_at=now,
-            **leased,
-        )
-        async with self.engine.begin() as conn:
-            row = (await conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]).returning(Inbox.id, *_CLAIMED))).first()
-        return _claimed(row) if row is not None else None
+        return (await self.put_all(items=[item], now=now, owner=owner, lease=lease))[0]
+
+    async def put_all(
+        self, *, items: Sequence[Incoming], now: datetime, owner: str | None = None, lease: timedelta
+    ) -> list[Claimed | None]:
+        """Several requests in one statement; each answered in order, None for a key stored before (or earlier in `items`)."""
+        keys = [item.key[:KEY_LENGTH] for item in items]
+        first = {key: i for i, key in reversed(list(enumerate(keys)))}
+        leased = {"lease_owner": owner, "lease_until": now + lease if owner else None, "attempts": 1 if owner else 0}
+        rows = [
+            {"key": key, "platform": item.platform, "workspace": item.workspace, "payload": dict(item.payload), "created_at": now, **leased}
+            for i, (key, item) in enumerate(zip(keys, items, strict=True))
+            if first[key] == i
+        ]
+        async with self.engine.begin() as conn:  # one statement for all the rows, compiled once
+            stored = {row.key: _claimed(row) for row in (await conn.execute(self._put, rows)).all()}
+        return [stored.get(key) if first[key] == i else None for i, key in enumerate(keys)]
 
     async def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
         """Requests not done whose lease has run out (or that never had one), leased to `owner`, oldest first."""
@@ -64,6 +75,15 @@ class SqlInbox(SqlRepository):
                 .values(lease_until=until)
             )
         return extended.rowcount == 1
+
+    async def done_all(self, *, ids: Sequence[int], owner: str, now: datetime) -> None:
+        """Several requests done, in one statement (those another worker holds are left alone)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(Inbox)
+                .where(col(Inbox.id).in_(list(ids)), col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
+                .values(done_at=now, error=None)
+            )
 
     async def done(self, *, id: int, owner: str, now: datetime, error: str | None = None) -> None:
         """Mark a request done (with the error that ended it, if any); nothing when another worker holds it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -20,7 +21,16 @@ class MemoryInbox:
 
     async def put(self, *, item: Incoming, now: datetime, owner: str | None = None, lease: timedelta) -> Claimed | None:
         """Store a request; None when its key is there already (a retry). With `owner` the row is leased to it at once."""
+        return (await self.put_all(items=[item], now=now, owner=owner, lease=lease))[0]
+
+    async def put_all(
+        self, *, items: Sequence[Incoming], now: datetime, owner: str | None = None, lease: timedelta
+    ) -> list[Claimed | None]:
+        """Several requests at once; each answered in order, None for a key stored before (or earlier in `items`)."""
         await round_trip()
+        return [self._put(item, now=now, owner=owner, lease=lease) for item in items]
+
+    def _put(self, item: Incoming, *, now: datetime, owner: str | None, lease: timedelta) -> Claimed | None:
         key = item.key[:KEY_LENGTH]
         if any(r.key == key for r in self.tables.inbox.values()):
             return None
@@ -51,6 +61,11 @@ class MemoryInbox:
         if row is not None:
             row.lease_until = until
         return row is not None
+
+    async def done_all(self, *, ids: Sequence[int], owner: str, now: datetime) -> None:
+        """Several requests done (those another worker holds are left alone)."""
+        for id in ids:
+            await self.done(id=id, owner=owner, now=now)
 
     async def done(self, *, id: int, owner: str, now: datetime, error: str | None = None) -> None:
         """Mark a request done (with the error that ended it, if any); nothing when another worker holds it."""

@@ -99,3 +99,16 @@ async def test_claimers_at_the_same_moment_never_take_the_same_request(repos, no
     assert set(taken) == ids
     for claimed_id in taken[:5]:
         assert (await repos.inbox.get(id=claimed_id)).attempts == 1
+
+
+async def test_requests_stored_together_are_each_answered_in_order(repos, now):
+    await repos.inbox.put(item=incoming("evt:old"), now=now, lease=LEASE)
+    keys = ["evt:1", "evt:old", "evt:2", "evt:1"]  # a retry stored before, and one arriving twice in the batch
+    stored = await repos.inbox.put_all(items=[incoming(k, n=i) for i, k in enumerate(keys)], now=now, owner="w1", lease=LEASE)
+    assert [s.key if s else None for s in stored] == ["evt:1", None, "evt:2", None]
+    assert [(s.payload, s.attempts) for s in stored if s] == [({"n": 0}, 1), ({"n": 2}, 1)]
+    assert await repos.inbox.pending() == 3
+    await repos.inbox.done_all(ids=[s.id for s in stored if s], owner="w1", now=now)
+    assert await repos.inbox.pending() == 1  # only the one stored before, which nobody held
+    await repos.inbox.done_all(ids=[s.id for s in stored if s], owner="w2", now=now + LEASE)  # not theirs: nothing
+    assert {(await repos.inbox.get(id=s.id)).done_at for s in stored if s} == {now}
