@@ -184,22 +184,7 @@ class Slack:
             if block["type"] != "input":
                 continue
             element = block["element"]
-            given = values.get(block["block_id"])
-            kind = element["type"]
-            entry: dict[str, Any] = {"type": kind}
-            if kind in ("radio_buttons", "static_select"):
-                entry["selected_option"] = next((o for o in element["options"] if o["value"] == given), None)
-            elif kind == "timepicker":
-                entry["selected_time"] = given
-            elif kind == "checkboxes":
-                entry["selected_options"] = [o for o in element["options"] if o["value"] in (given or [])]
-            elif kind == "users_select":
-                entry["selected_user"] = given
-            elif kind == "datepicker":
-                entry["selected_date"] = given
-            else:
-                entry["value"] = given
-            state[block["block_id"]] = {"value": entry}
+            state[block["block_id"]] = {"value": {"type": element["type"], **chosen(element, values.get(block["block_id"]))}}
         payload = self.base_payload("view_submission", user=user, team=team)
         payload["view"] = {**view, "id": view_id, "hash": "h1", "state": {"values": state}}
         return await self.interact(payload)
@@ -235,6 +220,17 @@ class Slack:
             if containing in text_of(message):
                 return message
         raise AssertionError(f"no message containing {containing!r}")
+
+
+def chosen(element: dict[str, Any], given: Any) -> dict[str, Any]:
+    """What Slack reports for an input element left holding `given`: an option's value, values, a user, a date, a time or text."""
+    kind = element["type"]
+    if kind in ("radio_buttons", "static_select"):
+        return {"selected_option": next((o for o in element["options"] if o["value"] == given), None)}
+    if kind == "checkboxes":
+        return {"selected_options": [o for o in element["options"] if o["value"] in (given or [])]}
+    key = {"users_select": "selected_user", "datepicker": "selected_date", "timepicker": "selected_time"}.get(kind, "value")
+    return {key: given}
 
 
 def find_button(blocks_: list[dict[str, Any]], label: str) -> tuple[dict[str, Any], dict[str, Any]]:

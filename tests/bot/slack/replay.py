@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.bot.slack.conftest import Answer, Slack
+from tests.bot.slack.conftest import Answer, Slack, chosen
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
 _ids = itertools.count(1)
@@ -119,19 +119,7 @@ def _state(view: dict[str, Any], values: dict[str, Any], examples: dict[str, Any
         entry = copy.deepcopy(by_type[element["type"]])
         for key in ("value", "selected_option", "selected_options", "selected_user", "selected_date", "selected_time"):
             entry.pop(key, None)
-        kind = element["type"]
-        if kind in ("radio_buttons", "static_select"):
-            entry["selected_option"] = next((o for o in element["options"] if o["value"] == given), None)
-        elif kind == "checkboxes":
-            entry["selected_options"] = [o for o in element["options"] if o["value"] in (given or [])]
-        elif kind == "users_select":
-            entry["selected_user"] = given
-        elif kind == "datepicker":
-            entry["selected_date"] = given
-        elif kind == "timepicker":
-            entry["selected_time"] = given
-        else:
-            entry["value"] = given
+        entry.update(chosen(element, given))
         state[block["block_id"]] = {element["action_id"]: entry}
     return state
 
