@@ -120,6 +120,7 @@ def test_the_up_arrow_brings_back_earlier_lines_to_edit(terminal, tmp_path):
 def test_ctrl_c_and_ctrl_d_leave_at_once_and_every_answer_is_kept(terminal, tmp_path, key):
     t = at_question_2(terminal)
     t.type("1; half-typed, not sent")
+    t.expect("half-typed, not sent")  # on the screen, as a person sees it before pressing the key
     if key == "ctrl-c":
         t.child.sendintr()
     else:
