@@ -18,11 +18,13 @@ from conversations.views import FormField, Input
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BLOCK = 2000
 _MARKDOWN = re.compile(r"([\\*_\[\]`#~|])")
+_LIST = re.compile(r"^(\s*)(\d+)\.(\s)|^(\s*)([-+])(\s)", re.MULTILINE)  # a line Teams would draw as a list item
 
 
 def escape(text: str) -> str:
-    """User text shown literally: no markdown, no mentions."""
-    return _MARKDOWN.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+    """User text shown literally: no markdown (lists included), no mentions."""
+    text = _MARKDOWN.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+    return _LIST.sub(lambda m: f"{m[1]}{m[2]}\\.{m[3]}" if m[2] else f"{m[4]}\\{m[5]}{m[6]}", text)
 
 
 def who(person: Person | None) -> str:
