@@ -24,6 +24,7 @@ Handler = Callable[[Claimed], Awaitable[None]]
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 MAX_BATCH = 64  # requests stored, or marked done, in one transaction
+ACK_FIRST = 0.05  # seconds a worker waits, at most, for requests being stored before it starts a turn
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -48,6 +49,11 @@ class Together(Generic[T, R]):
         if self._going is None or self._going.done():
             self._going = asyncio.create_task(self._go())
         return await waiter
+
+    async def settled(self, *, within: float) -> None:
+        """Until nothing waits or goes (at most `within` seconds): work that can wait lets these calls go first."""
+        if self._going is not None and not self._going.done():
+            await asyncio.wait({self._going}, timeout=within)
 
     async def _go(self) -> None:
         while self._waiting:
@@ -164,6 +170,7 @@ class Workers:
         while True:
             item = await self.queue.get()
             try:
+                await self._store.settled(within=ACK_FIRST)  # acknowledgements first: they have Slack's three seconds
                 await self.work(item)
             finally:
                 self.queue.task_done()

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from bot.workers import Workers
+from bot.workers import Together, Workers
 from conversations.ports import Claimed, Incoming
 from storage.memory.inbox import MemoryInbox
 from tests.conftest import NOW
@@ -75,3 +75,25 @@ async def test_when_the_store_fails_every_request_of_the_batch_hears_it(worked):
     await workers.accept(incoming(9))  # and the next request is stored as usual
     await workers.drain()
     assert await inbox.pending() == 0
+
+
+async def test_work_lets_acknowledgements_go_first_but_never_waits_long_for_them():
+    release = asyncio.Event()
+
+    async def store(items):
+        await release.wait()
+        return [None] * len(items)
+
+    together = Together(store)
+    storing = asyncio.create_task(together("a request"))
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await together.settled(within=0.05)  # a store is under way: wait, but not beyond the bound
+    assert 0.04 <= loop.time() - began < 0.5 and not storing.done()
+    release.set()
+    await together.settled(within=5)
+    assert storing.done() and loop.time() - began < 1
+    began = loop.time()
+    await together.settled(within=5)  # nothing going: no wait at all
+    assert loop.time() - began < 0.01
