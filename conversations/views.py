@@ -161,10 +161,6 @@ class CardView:
     action: Action
     summary: str  # one line, for notifications
 
-    @property
-    def people(self) -> tuple[Person, ...]:
-        return tuple(v for _, v in self.facts if isinstance(v, Person))
-
 
 def card_view(state: State) -> CardView:
     card = score(state.values)

@@ -97,8 +97,3 @@ def blocks_of(message: layout.Message) -> list[dict[str, Any]]:
 def summary(message: layout.Message) -> str:
     """The fallback text of a message (notifications, screen readers)."""
     return clip(escape(message.summary), MAX_TEXT)
-
-
-def mrkdwn_of(message: layout.Message) -> str:
-    """A message with only text, as one mrkdwn string (an ephemeral reply)."""
-    return "\n\n".join(text_of(p) for p in message.parts if isinstance(p, layout.Text))
