@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.scheduler import Scheduler
 from conversations.reminders import Sent
-from storage import sql_repositories
-from storage.engine import connect, database_url
+from storage import open_database, sql_repositories
+from storage.engine import database_url
 from storage.tables import Assessment, Person, Workspace
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday, 10:00 UTC
@@ -104,14 +104,15 @@ async def fill(engine, size: int) -> None:
 
 
 async def measure(url: str, size: int) -> str:
-    engine = await connect(url)
+    database = await open_database(url)
+    engine = database.engine
     try:
         await fill(engine, size)
         sender = QuietSender()
-        repos = sql_repositories(engine=engine)
+        repos = sql_repositories(database=database)
         scheduler = Scheduler(deliveries=repos.deliveries, workspaces=repos.workspaces, inbox=repos.inbox, senders={"slack": sender})
         statements: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        event.listen(database.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         out = []
         for name, run in (("nudge", scheduler.nudge_pass), ("digest", scheduler.digest_pass)):
             statements.clear()
@@ -122,7 +123,7 @@ async def measure(url: str, size: int) -> str:
             out.append(f"{name:>6} pass: {took * 1000:8.1f} ms  {len(statements):3d} SQL statements  {sender.sent:5d} sent")
         return f"{size:>7,} assessments ({size // 100:,} due):  " + "   |   ".join(out)
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 async def main(sizes: list[int], url: str | None) -> None:

@@ -17,7 +17,7 @@ from bot.scheduler import Scheduler
 from bot.workers import Workers
 from conversations.reminders import Sender
 from conversations.usecases import Preflight
-from storage import Repositories, connect, sql_repositories
+from storage import Database, Repositories, open_database, sql_repositories
 
 if TYPE_CHECKING:
     from bot.slack.app import AsyncApp, Clients
@@ -34,7 +34,7 @@ def utc_now() -> datetime:
 @dataclass
 class App:
     config: Config
-    engine: AsyncEngine
+    database: Database
     repos: Repositories
     preflight: Preflight
     workers: Workers
@@ -46,6 +46,11 @@ class App:
     teams: Teams | None = None
     _loop: asyncio.Task | None = field(default=None, repr=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The async engine, for the Slack SDK's stores and the health check."""
+        return self.database.engine
 
     async def start(self, *, scheduler: bool = True) -> None:
         """The inbox's workers and, unless told not to, the reminder loop."""
@@ -60,7 +65,7 @@ class App:
         if self.workers.running:
             await self.workers.stop()
         await self.http.close()
-        await self.engine.dispose()
+        await self.database.dispose()
 
 
 async def bootstrap(
@@ -70,8 +75,9 @@ async def bootstrap(
 
     `clock` is the product's time (schedules, answers); `wall_clock` times the inbox's leases.
     """
-    engine = await connect(config.database_url, migrate=migrate)
-    repos = sql_repositories(engine=engine)
+    database = await open_database(config.database_url, migrate=migrate)
+    engine = database.engine
+    repos = sql_repositories(database=database)
     preflight = Preflight(assessments=repos.assessments, workspaces=repos.workspaces, clock=clock)
     # The session's own time-out: slack_sdk applies its `timeout` only to sessions it creates.
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=config.slack_timeout))
@@ -81,7 +87,7 @@ async def bootstrap(
     senders: dict[str, Sender] = {}
     app = App(
         config=config,
-        engine=engine,
+        database=database,
         repos=repos,
         preflight=preflight,
         workers=workers,

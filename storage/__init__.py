@@ -1,6 +1,6 @@
-"""Persistence: SQLModel tables, the async engine, one small repository per port, and migrations.
+"""Persistence: SQLModel tables, the database, one small repository per port, and migrations.
 
-`sql_repositories(engine=…)` builds the SQL repositories; `storage.memory.memory_repositories()` the
+`sql_repositories(database=…)` builds the SQL repositories; `storage.memory.memory_repositories()` the
 in-memory fakes that pass the same contract suite.
 """
 
@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from conversations.ports import Assessments, Deliveries, Inbox, TeamsReferences, Workspaces
 from storage.assessments import SqlAssessments
+from storage.database import Database, open_database
 from storage.engine import DatabaseError, connect, database_url
 from storage.inbox import SqlInbox
 from storage.reminders import ReminderStore
 from storage.teams import SqlTeamsReferences
 from storage.workspaces import SqlWorkspaces
 
-__all__ = ["DatabaseError", "Repositories", "connect", "database_url", "sql_repositories"]
+__all__ = ["Database", "DatabaseError", "Repositories", "connect", "database_url", "open_database", "sql_repositories"]
 
 
 @dataclass(frozen=True)
@@ -32,12 +31,12 @@ class Repositories:
     teams: TeamsReferences
 
 
-def sql_repositories(*, engine: AsyncEngine) -> Repositories:
-    """The SQL repositories on an engine that is connected and migrated (see `connect`)."""
+def sql_repositories(*, database: Database) -> Repositories:
+    """The SQL repositories on a database that is connected and migrated (see `open_database`)."""
     return Repositories(
-        assessments=SqlAssessments(engine=engine),
-        workspaces=SqlWorkspaces(engine=engine),
-        inbox=SqlInbox(engine=engine),
-        deliveries=ReminderStore(engine=engine),
-        teams=SqlTeamsReferences(engine=engine),
+        assessments=SqlAssessments(database=database),
+        workspaces=SqlWorkspaces(database=database),
+        inbox=SqlInbox(database=database),
+        deliveries=ReminderStore(database=database),
+        teams=SqlTeamsReferences(database=database),
     )

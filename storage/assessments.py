@@ -11,16 +11,26 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, update
 from sqlmodel import col, select
 
 from conversations.machine import Stage, State
 from conversations.ports import AlreadyApplied, Change, Changed, Listing, Loaded, NameTaken, Place
 from conversations.questions import TOTAL
 from conversations.scoring import Scorecard, score
+from storage.database import begin_immediate
 from storage.inbox import mark_applied
-from storage.rows import Known, SqlRepository, assessments, load_assessments, people_ids, person_ref, read_assessments, workspace_id
+from storage.rows import (
+    Known,
+    SqlRepository,
+    assessments,
+    load_assessments,
+    orm,
+    people_ids,
+    person_ref,
+    read_assessments,
+    workspace_id,
+)
 from storage.tables import Answer, AnswerChange, Assessment, Person, Workspace
 
 # The statements of a change, built once: their parameters change, their SQL does not.
@@ -59,50 +69,48 @@ class SqlAssessments(SqlRepository):
             index_elements=["assessment_id", "question"],
             set_={c: answer.excluded[c] for c in ("value", "score", "answered_by_id", "answered_at")},
         )
-        self._sqlite = self.engine.dialect.name == "sqlite"
 
     async def create(self, *, place: Place, state: State, now: datetime, applying: int | None = None) -> int:
         """Store a new assessment; with `applying`, in the same transaction as marking that inbox request applied."""
-        async with self.engine.begin() as conn:
-            await _apply(conn, applying=applying, now=now)
-            taken = {"b_platform": place.platform, "b_workspace": place.workspace, "b_channel": place.channel, "b_project": state.project}
-            if (same := (await conn.execute(_SAME_NAME, taken)).scalar()) is not None:
-                raise NameTaken(same)
-            wid = await workspace_id(conn, platform=place.platform, workspace=place.workspace, now=now)
-            people = await people_ids(conn, workspace_id=wid, people=[state.started_by, state.sponsor], now=now)
-            row = {
-                "workspace_id": wid,
-                "platform": place.platform,
-                "channel": place.channel,
-                "thread": place.thread,
-                "project": state.project,
-                "started_by_id": people[state.started_by.key],
-                "created_at": now,
-                "updated_at": now,
-                "next_reminder_at": now,
-                **_columns(state, people, card=score(state.values), gaps_before={}, now=now),
-            }
-            created = (await conn.execute(insert(Assessment).values(row).returning(col(Assessment.id)))).scalar_one()
-            if state.sponsor is not None:
-                await conn.execute(_SCHEDULE_DIGEST, {"b_id": people[state.sponsor.key], "b_now": now})
+        return await self.db.run(self._create, place, state, now, applying)
+
+    def _create(self, conn: Connection, place: Place, state: State, now: datetime, applying: int | None) -> int:
+        _apply(conn, applying=applying, now=now)
+        taken = {"b_platform": place.platform, "b_workspace": place.workspace, "b_channel": place.channel, "b_project": state.project}
+        if (same := conn.execute(_SAME_NAME, taken).scalar()) is not None:
+            raise NameTaken(same)
+        wid = workspace_id(conn, platform=place.platform, workspace=place.workspace, now=now)
+        people = people_ids(conn, workspace_id=wid, people=[state.started_by, state.sponsor], now=now)
+        row = {
+            "workspace_id": wid,
+            "platform": place.platform,
+            "channel": place.channel,
+            "thread": place.thread,
+            "project": state.project,
+            "started_by_id": people[state.started_by.key],
+            "created_at": now,
+            "updated_at": now,
+            "next_reminder_at": now,
+            **_columns(state, people, card=score(state.values), gaps_before={}, now=now),
+        }
+        created = conn.execute(insert(Assessment).values(row).returning(col(Assessment.id))).scalar_one()
+        if state.sponsor is not None:
+            conn.execute(_SCHEDULE_DIGEST, {"b_id": people[state.sponsor.key], "b_now": now})
         assert created is not None
         return created
 
     async def load(self, *, assessment_id: int, workspace: str | None = None) -> Loaded | None:
         """With `workspace`, an assessment of any other workspace is not found."""
         query = _ONE if workspace is None else _ONE_IN_WORKSPACE
-        async with self.engine.connect() as conn:
-            found, _ = await read_assessments(conn, query, {"b_id": assessment_id, "b_workspace": workspace})
+        found, _ = await self.db.run(read_assessments, query, {"b_id": assessment_id, "b_workspace": workspace})
         return found[0] if found else None
 
     async def version(self, *, assessment_id: int) -> int | None:
-        async with self.engine.connect() as conn:
-            return (await conn.execute(_VERSION, {"b_id": assessment_id})).scalar_one_or_none()
+        return await self.db.run(lambda conn: conn.execute(_VERSION, {"b_id": assessment_id}).scalar_one_or_none())
 
     async def load_all(self) -> list[Loaded]:
         """Every assessment with its answers (for export), in two statements."""
-        async with self.engine.connect() as conn:
-            return await load_assessments(conn)
+        return await self.db.run(load_assessments)
 
     async def change(
         self,
@@ -115,32 +123,32 @@ class SqlAssessments(SqlRepository):
     ) -> Changed | None:
         """Read, apply and write in one transaction that holds the assessment throughout (see the module's docstring)."""
         query = _LOCKED if workspace is None else _LOCKED_IN_WORKSPACE
-        async with self.engine.begin() as conn:
-            if self._sqlite:
-                # The write lock before the read, so no other process writes in between (a reader cannot wait for it later).
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            found, known = await read_assessments(conn, query, {"b_id": assessment_id, "b_workspace": workspace})
+
+        def change(conn: Connection) -> Changed | None:
+            # The write lock before the read, so no other process writes in between (a reader cannot wait for it later).
+            begin_immediate(conn)
+            found, known = read_assessments(conn, query, {"b_id": assessment_id, "b_workspace": workspace})
             if not found:
                 return None
             loaded = found[0]
             state = apply(loaded)
             # The request is marked even when it changes nothing, so that a redelivery is always known as one.
-            await _apply(conn, applying=applying, now=now)
+            _apply(conn, applying=applying, now=now)
             if state is None:
                 return Changed(loaded=loaded, state=loaded.state, version=loaded.version)
-            await self._write(conn, loaded=loaded, state=state, known=known, now=now)
-        return Changed(loaded=loaded, state=state, version=loaded.version + 1)
+            self._write(conn, loaded=loaded, state=state, known=known, now=now)
+            return Changed(loaded=loaded, state=state, version=loaded.version + 1)
 
-    async def _write(self, conn: AsyncConnection, *, loaded: Loaded, state: State, known: Mapping[str, Known], now: datetime) -> None:
+        return await self.db.run(change)
+
+    def _write(self, conn: Connection, *, loaded: Loaded, state: State, known: Mapping[str, Known], now: datetime) -> None:
         """A new state over the one read (and held): its row, the answers that changed and their history, a new sponsor's digest."""
         before = loaded.state.answers
         changed = [k for k in state.answers if before.get(k) != state.answers[k]]
         card = score(state.values)
         authors = [state.answers[k].by for k in changed]
-        people = await people_ids(
-            conn, workspace_id=loaded.workspace_id, people=[*authors, state.sponsor, state.owner], now=now, known=known
-        )
-        bumped = await conn.execute(
+        people = people_ids(conn, workspace_id=loaded.workspace_id, people=[*authors, state.sponsor, state.owner], now=now, known=known)
+        bumped = conn.execute(
             _BUMP,
             {
                 "b_id": loaded.id,
@@ -156,7 +164,7 @@ class SqlAssessments(SqlRepository):
             raise RuntimeError(f"assessment {loaded.id} changed while held (version {loaded.version})")
         if changed:
             answers = [(k, state.answers[k], people[state.answers[k].by.key]) for k in changed]
-            await conn.execute(
+            conn.execute(
                 self._upsert_answers,
                 [
                     {
@@ -170,7 +178,7 @@ class SqlAssessments(SqlRepository):
                     for k, a, by in answers
                 ],
             )
-            await conn.execute(
+            conn.execute(
                 _RECORD,
                 [
                     {
@@ -185,81 +193,73 @@ class SqlAssessments(SqlRepository):
                 ],
             )
         if state.sponsor is not None and state.sponsor != loaded.state.sponsor:
-            await conn.execute(_SCHEDULE_DIGEST, {"b_id": people[state.sponsor.key], "b_now": now})
+            conn.execute(_SCHEDULE_DIGEST, {"b_id": people[state.sponsor.key], "b_now": now})
 
     async def set_thread(self, *, assessment_id: int, thread: str) -> None:
         """Remember the thread an assessment lives in, once the platform has created it."""
-        async with self.session() as session:
-            await session.exec(update(Assessment).where(col(Assessment.id) == assessment_id).values(thread=thread))
-            await session.commit()
+        statement = update(Assessment).where(col(Assessment.id) == assessment_id).values(thread=thread)
+        await self.db.run(lambda conn: conn.execute(statement).rowcount)
 
     async def delete_assessment(self, *, assessment_id: int) -> None:
         """Delete an assessment with its answers, history and deliveries."""
-        async with self.session() as session:
-            await session.exec(delete(Assessment).where(col(Assessment.id) == assessment_id))
-            await session.commit()
+        statement = delete(Assessment).where(col(Assessment.id) == assessment_id)
+        await self.db.run(lambda conn: conn.execute(statement).rowcount)
 
     async def listing(self, *, platform: str, workspace: str, unfinished_only: bool = False) -> list[Listing]:
         """A workspace's assessments, the most recently changed first."""
-        async with self.session() as session:
-            query = (
-                select(Assessment)
-                .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
-                .where(Workspace.platform == platform, Workspace.external_id == workspace)
-                .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
-            )
-            query = query.where(Assessment.stage != Stage.ARCHIVED.value)
-            if unfinished_only:
-                query = query.where(Assessment.stage != Stage.FINISHED.value)
-            rows = (await session.exec(query)).all()
-        return [_listing(r) for r in rows]
+        query = (
+            select(Assessment)
+            .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
+            .where(Workspace.platform == platform, Workspace.external_id == workspace)
+            .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
+        )
+        query = query.where(Assessment.stage != Stage.ARCHIVED.value)
+        if unfinished_only:
+            query = query.where(Assessment.stage != Stage.FINISHED.value)
+        return await self.db.run(lambda conn: [_listing(r) for r in orm(conn).exec(query).all()])
 
     async def in_channel(self, *, platform: str, workspace: str, channel: str) -> list[Listing]:
         """The assessments of one conversation, the most recently started first."""
-        async with self.session() as session:
-            query = (
-                select(Assessment)
-                .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
-                .where(Workspace.platform == platform, Workspace.external_id == workspace, Assessment.channel == channel)
-                .where(Assessment.stage != Stage.ARCHIVED.value)
-                .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
-            )
-            return [_listing(r) for r in (await session.exec(query)).all()]
+        query = (
+            select(Assessment)
+            .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
+            .where(Workspace.platform == platform, Workspace.external_id == workspace, Assessment.channel == channel)
+            .where(Assessment.stage != Stage.ARCHIVED.value)
+            .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
+        )
+        return await self.db.run(lambda conn: [_listing(r) for r in orm(conn).exec(query).all()])
 
     async def for_person(self, *, platform: str, workspace: str, person: str) -> list[Listing]:
         """Assessments a person started, owns or sponsors (the 50 most recently changed)."""
-        async with self.session() as session:
-            ids = (
-                select(Person.id)
-                .join(Workspace, col(Workspace.id) == Person.workspace_id)
-                .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
-            )
-            query = (
-                select(Assessment)
-                .where(or_(col(Assessment.started_by_id).in_(ids), col(Assessment.owner_id).in_(ids), col(Assessment.sponsor_id).in_(ids)))
-                .where(Assessment.stage != Stage.ARCHIVED.value)
-                .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
-                .limit(50)
-            )
-            rows = (await session.exec(query)).all()
-        return [_listing(r) for r in rows]
+        ids = (
+            select(Person.id)
+            .join(Workspace, col(Workspace.id) == Person.workspace_id)
+            .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
+        )
+        query = (
+            select(Assessment)
+            .where(or_(col(Assessment.started_by_id).in_(ids), col(Assessment.owner_id).in_(ids), col(Assessment.sponsor_id).in_(ids)))
+            .where(Assessment.stage != Stage.ARCHIVED.value)
+            .order_by(col(Assessment.updated_at).desc(), col(Assessment.id).desc())
+            .limit(50)
+        )
+        return await self.db.run(lambda conn: [_listing(r) for r in orm(conn).exec(query).all()])
 
     async def history(self, *, assessment_id: int) -> list[Change]:
         """Every change to the assessment's answers, oldest first: the audit trail."""
-        async with self.session() as session:
-            query = (
-                select(AnswerChange, Person)
-                .join(Person, col(Person.id) == col(AnswerChange.changed_by_id))
-                .where(AnswerChange.assessment_id == assessment_id)
-                .order_by(col(AnswerChange.id))
-            )
-            rows = (await session.exec(query)).all()
+        query = (
+            select(AnswerChange, Person)
+            .join(Person, col(Person.id) == col(AnswerChange.changed_by_id))
+            .where(AnswerChange.assessment_id == assessment_id)
+            .order_by(col(AnswerChange.id))
+        )
+        rows = await self.db.run(lambda conn: orm(conn).exec(query).all())
         return [Change(c.question, c.old_value, c.new_value, person_ref(p.external_id, p.name), c.changed_at) for c, p in rows]
 
 
-async def _apply(conn: AsyncConnection, *, applying: int | None, now: datetime) -> None:
+def _apply(conn: Connection, *, applying: int | None, now: datetime) -> None:
     """Mark the inbox request applied in this transaction; AlreadyApplied (which rolls the transaction back) when it was before."""
-    if applying is not None and not await mark_applied(conn, id=applying, now=now):
+    if applying is not None and not mark_applied(conn, id=applying, now=now):
         raise AlreadyApplied(applying)
 
 

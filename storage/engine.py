@@ -14,13 +14,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect
+from sqlalchemy import Connection, Engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_SQLITE = "preflight.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_SECONDS = 30  # how long a writer waits for another connection's write lock
 
 
 class DatabaseError(RuntimeError):
@@ -82,6 +83,18 @@ def _decimal_text(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+def sqlite_pragmas(engine: Engine) -> None:
+    """Every SQLite connection of `engine`: foreign keys enforced, write-ahead log, no fsync per commit."""
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL keeps the database consistent; NORMAL spares an fsync per commit
+        cursor.close()
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", to_json)
     try:
@@ -94,16 +107,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _check_sqlite_path(url)
         # SQLite lets one writer in at a time, and writers that collide on several connections back off
         # in sleeps of up to 100 ms. One connection makes them queue in order instead, with no sleeps.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs)
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL keeps the database consistent; NORMAL spares an fsync per commit
-            cursor.close()
-
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs
+        )
+        sqlite_pragmas(engine.sync_engine)
         return engine
     try:
         return create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 10}, **kwargs)

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlmodel import col
 
 from conversations.ports import Claimed, Incoming
 from storage.queue import claim as claim_rows
-from storage.rows import SqlRepository
+from storage.rows import SqlRepository, orm
 from storage.tables import Inbox
 
 KEY_LENGTH = 200
@@ -44,8 +43,11 @@ class SqlInbox(SqlRepository):
             for i, (key, item) in enumerate(zip(keys, items, strict=True))
             if first[key] == i
         ]
-        async with self.engine.begin() as conn:  # one statement for all the rows, compiled once
-            stored = {row.key: _claimed(row) for row in (await conn.execute(self._put, rows)).all()}
+
+        def store(conn: Connection) -> dict[str, Claimed]:  # one statement for all the rows, compiled once
+            return {row.key: _claimed(row) for row in conn.execute(self._put, rows).all()}
+
+        stored = await self.db.run(store)
         return [stored.get(key) if first[key] == i else None for i, key in enumerate(keys)]
 
     async def claim(self, *, owner: str, now: datetime, limit: int, lease: timedelta) -> list[Claimed]:
@@ -56,58 +58,50 @@ class SqlInbox(SqlRepository):
             .order_by(col(Inbox.id))
             .limit(limit)
         )
-        async with self.engine.begin() as conn:
-            rows = await claim_rows(
-                conn,
-                table=Inbox,
-                due=due,
-                lease={"lease_owner": owner, "lease_until": now + lease, "attempts": Inbox.attempts + 1},
-                returning=_CLAIMED,
-            )
+        lease_to = {"lease_owner": owner, "lease_until": now + lease, "attempts": Inbox.attempts + 1}
+        rows = await self.db.run(lambda conn: claim_rows(conn, table=Inbox, due=due, lease=lease_to, returning=_CLAIMED))
         return [_claimed(r) for r in sorted(rows, key=lambda r: r.id)]
 
     async def extend(self, *, id: int, owner: str, until: datetime) -> bool:
         """Keep a lease while the work goes on; False when another worker has taken the row (or it is done)."""
-        async with self.engine.begin() as conn:
-            extended = await conn.execute(
-                update(Inbox)
-                .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
-                .values(lease_until=until)
-            )
-        return extended.rowcount == 1
+        statement = (
+            update(Inbox)
+            .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
+            .values(lease_until=until)
+        )
+        return await self.db.run(lambda conn: conn.execute(statement).rowcount == 1)
 
     async def done_all(self, *, ids: Sequence[int], owner: str, now: datetime) -> None:
         """Several requests done, in one statement (those another worker holds are left alone)."""
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(Inbox)
-                .where(col(Inbox.id).in_(list(ids)), col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
-                .values(done_at=now, error=None)
-            )
+        statement = (
+            update(Inbox)
+            .where(col(Inbox.id).in_(list(ids)), col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
+            .values(done_at=now, error=None)
+        )
+        await self.db.run(lambda conn: conn.execute(statement))
 
     async def done(self, *, id: int, owner: str, now: datetime, error: str | None = None) -> None:
         """Mark a request done (with the error that ended it, if any); nothing when another worker holds it."""
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(Inbox)
-                .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
-                .values(done_at=now, error=error[:ERROR_LENGTH] if error else None)
-            )
+        statement = (
+            update(Inbox)
+            .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
+            .values(done_at=now, error=error[:ERROR_LENGTH] if error else None)
+        )
+        await self.db.run(lambda conn: conn.execute(statement))
 
     async def pending(self) -> int:
         """How many requests are not done yet."""
-        async with self.engine.connect() as conn:
-            return (await conn.execute(select(func.count()).select_from(Inbox).where(col(Inbox.done_at).is_(None)))).scalar_one()
+        statement = select(func.count()).select_from(Inbox).where(col(Inbox.done_at).is_(None))
+        return await self.db.run(lambda conn: conn.execute(statement).scalar_one())
 
     async def prune(self, *, before: datetime) -> int:
         """Forget requests done before `before` (their keys no longer recognise a retry)."""
-        async with self.engine.begin() as conn:
-            return (await conn.execute(delete(Inbox).where(col(Inbox.done_at) < before))).rowcount
+        statement = delete(Inbox).where(col(Inbox.done_at) < before)
+        return await self.db.run(lambda conn: conn.execute(statement).rowcount)
 
     async def get(self, *, id: int) -> Inbox | None:
         """One request's row as stored (for tests and inspection)."""
-        async with self.session() as session:
-            return await session.get(Inbox, id)
+        return await self.db.run(lambda conn: orm(conn).get(Inbox, id))
 
 
 _MARK_APPLIED = (
@@ -115,9 +109,9 @@ _MARK_APPLIED = (
 )
 
 
-async def mark_applied(conn: AsyncConnection, *, id: int, now: datetime) -> bool:
+def mark_applied(conn: Connection, *, id: int, now: datetime) -> bool:
     """Mark an inbox request applied, in the caller's transaction; False when it was applied before (or is unknown)."""
-    marked = await conn.execute(_MARK_APPLIED, {"b_id": id, "b_now": now})
+    marked = conn.execute(_MARK_APPLIED, {"b_id": id, "b_now": now})
     return marked.rowcount == 1
 
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, Row, Select, update
 
 
-async def claim(
-    conn: AsyncConnection, *, table: Any, due: Select[Any], lease: Mapping[str, Any], returning: Sequence[Any] = ()
-) -> list[Row[Any]]:
+def claim(conn: Connection, *, table: Any, due: Select[Any], lease: Mapping[str, Any], returning: Sequence[Any] = ()) -> list[Row[Any]]:
     """Lease the rows of `table` whose ids `due` selects, in one statement; returns their id and `returning`."""
     # OF <table>: lock only the claimed rows, not those of tables `due` joins (a workspace, say).
     picked = due.with_for_update(skip_locked=True, of=table).scalar_subquery()
     statement = update(table).where(table.id.in_(picked)).values(**lease).returning(table.id, *returning)
-    return list((await conn.execute(statement)).all())
+    return list(conn.execute(statement).all())

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from conversations.people import Person as PersonRef
@@ -21,7 +21,7 @@ from conversations.ports import DELIVERY_LEASE, DeliveryOutcome, DueSponsor, Out
 from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target, Touched
 from conversations.schedule import Facts
 from storage.queue import claim as claim_rows
-from storage.rows import insert_for, person_ref, settings_of
+from storage.rows import SqlRepository, person_ref, settings_of
 from storage.tables import AnswerChange, Assessment, Person, Reminder, Workspace
 
 __all__ = ["LEASE", "DueSponsor", "Outcome", "Outgoing", "ReminderStore", "settings_of"]
@@ -29,64 +29,61 @@ LEASE = DELIVERY_LEASE
 Outcome = DeliveryOutcome  # the old name, still imported by bot/scheduler.py
 
 
-class ReminderStore:
+class ReminderStore(SqlRepository):
     """conversations.ports.Deliveries on SQLAlchemy."""
-
-    def __init__(self, *, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._insert = insert_for(engine)
 
     async def claim_assessments(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[Candidate]:
         """Assessments whose next look is due, leased to this pass (only read, without `lease`), with all the planner needs."""
-        async with self.engine.begin() as conn:
-            due = (
-                select(col(Assessment.id))
-                .where(col(Assessment.next_reminder_at) <= now, col(Assessment.platform).in_(platforms))
-                .order_by(col(Assessment.next_reminder_at))
-                .limit(limit)
-            )
+        due = (
+            select(col(Assessment.id))
+            .where(col(Assessment.next_reminder_at) <= now, col(Assessment.platform).in_(platforms))
+            .order_by(col(Assessment.next_reminder_at))
+            .limit(limit)
+        )
+
+        def claim(conn: Connection) -> list[Candidate]:
             if lease:
-                ids = [row.id for row in await claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
+                ids = [row.id for row in claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
             else:
-                ids = list((await conn.execute(due)).scalars())
+                ids = list(conn.execute(due).scalars())
             if not ids:
                 return []
-            orm = AsyncSession(bind=conn)
-            rows = (
-                await orm.execute(
-                    select(Assessment, Workspace)
-                    .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
-                    .where(col(Assessment.id).in_(ids))
-                )
+            orm = Session(bind=conn)
+            rows = orm.execute(
+                select(Assessment, Workspace)
+                .join(Workspace, col(Workspace.id) == Assessment.workspace_id)
+                .where(col(Assessment.id).in_(ids))
             ).all()
             person_ids = {i for a, _ in rows for i in (a.started_by_id, a.sponsor_id, a.owner_id) if i}
-            found = (await orm.execute(select(Person).where(col(Person.id).in_(person_ids)))).scalars()
+            found = orm.execute(select(Person).where(col(Person.id).in_(person_ids))).scalars()
             people = {p.id: p for p in found if p.id is not None}
-            touched = await _touched(conn, ids)
-        return [_candidate(a, w, people, touched.get(a.id or 0, ())) for a, w in rows]
+            touched = _touched(conn, ids)
+            return [_candidate(a, w, people, touched.get(a.id or 0, ())) for a, w in rows]
+
+        return await self.db.run(claim)
 
     async def zones_to_find(self, *, platforms: Sequence[str], limit: int) -> list[tuple[str, str, PersonRef]]:
         """Workspaces whose zone was never looked for, each with the first person to start a check there to ask about."""
-        async with self.engine.connect() as conn:
-            first: Any = (
-                select(col(Workspace.platform), col(Workspace.external_id), col(Person.external_id).label("person"), col(Person.name))
-                .join(Assessment, col(Assessment.workspace_id) == col(Workspace.id))
-                .join(Person, col(Person.id) == col(Assessment.started_by_id))
-                .where(col(Workspace.tz_source).is_(None), col(Workspace.platform).in_(platforms))
-                .order_by(col(Workspace.id), col(Assessment.id))
-                .limit(limit * 5)
-            )
-            found: dict[tuple[str, str], PersonRef] = {}
-            for row in (await conn.execute(first)).all():
-                found.setdefault((row.platform, row.external_id), person_ref(row.person, row.name))
+        first: Any = (
+            select(col(Workspace.platform), col(Workspace.external_id), col(Person.external_id).label("person"), col(Person.name))
+            .join(Assessment, col(Assessment.workspace_id) == col(Workspace.id))
+            .join(Person, col(Person.id) == col(Assessment.started_by_id))
+            .where(col(Workspace.tz_source).is_(None), col(Workspace.platform).in_(platforms))
+            .order_by(col(Workspace.id), col(Assessment.id))
+            .limit(limit * 5)
+        )
+        found: dict[tuple[str, str], PersonRef] = {}
+        for row in await self.db.run(lambda conn: conn.execute(first).all()):
+            found.setdefault((row.platform, row.external_id), person_ref(row.person, row.name))
         return [(platform, workspace, person) for (platform, workspace), person in list(found.items())[:limit]]
 
     async def record(self, *, planned: Sequence[Planned], rescheduled: Sequence[Rescheduled], now: datetime) -> int:
         """Put the planned notices in the outbox (once per key) and write the new schedule. Returns how many were new."""
-        async with self.engine.begin() as conn:
-            new = await self._enqueue(conn, planned, now=now)
+
+        def record(conn: Connection) -> int:
+            new = self._enqueue(conn, planned, now=now)
             if rescheduled:
-                await conn.execute(
+                conn.execute(
                     update(Assessment)
                     .where(col(Assessment.id) == bindparam("b_id"), col(Assessment.next_reminder_at) == bindparam("b_lease"))
                     .values(
@@ -109,9 +106,11 @@ class ReminderStore:
                         for r in rescheduled
                     ],
                 )
-        return new
+            return new
 
-    async def _enqueue(self, conn: Any, planned: Iterable[Planned], *, now: datetime) -> int:
+        return await self.db.run(record)
+
+    def _enqueue(self, conn: Connection, planned: Iterable[Planned], *, now: datetime) -> int:
         """Queue the notices whose keys are new; how many were."""
         rows = [
             {
@@ -137,26 +136,28 @@ class ReminderStore:
         ]
         if not rows:
             return 0
-        result = await conn.execute(self._insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+        result = conn.execute(self._insert(Reminder).values(rows).on_conflict_do_nothing(index_elements=["key"]))
         return result.rowcount
 
     async def claim_outbox(self, *, now: datetime, limit: int, lease: bool = True) -> list[Outgoing]:
         """Deliveries due now (new, to retry, or abandoned by a crashed sender), leased to this pass (only read, without `lease`)."""
-        async with self.engine.begin() as conn:
-            due = (
-                select(col(Reminder.id))
-                .where(col(Reminder.status).in_(("pending", "sending")), col(Reminder.next_attempt_at) <= now)
-                .order_by(col(Reminder.id))
-                .limit(limit)
-            )
-            returning = (Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts)
+        due = (
+            select(col(Reminder.id))
+            .where(col(Reminder.status).in_(("pending", "sending")), col(Reminder.next_attempt_at) <= now)
+            .order_by(col(Reminder.id))
+            .limit(limit)
+        )
+        returning = (Reminder.key, Reminder.platform, Reminder.target, Reminder.notice, Reminder.attempts)
+
+        def claim(conn: Connection) -> Sequence[Any]:
             if lease:
-                rows: Sequence[Any] = await claim_rows(
+                return claim_rows(
                     conn, table=Reminder, due=due, lease={"status": "sending", "next_attempt_at": now + LEASE}, returning=returning
                 )
-            else:
-                peek: Any = select(col(Reminder.id), *returning)  # type: ignore[call-overload]
-                rows = (await conn.execute(peek.where(col(Reminder.id).in_(due.scalar_subquery())))).all()
+            peek: Any = select(col(Reminder.id), *returning)  # type: ignore[call-overload]
+            return conn.execute(peek.where(col(Reminder.id).in_(due.scalar_subquery()))).all()
+
+        rows = await self.db.run(claim)
         return [
             Outgoing(
                 id=r.id,
@@ -178,63 +179,61 @@ class ReminderStore:
     async def keep(self, *, ids: Sequence[int], until: datetime) -> None:
         if not ids:
             return
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(Reminder).where(col(Reminder.id).in_(list(ids)), col(Reminder.status) == "sending").values(next_attempt_at=until)
-            )
+        statement = update(Reminder).where(col(Reminder.id).in_(list(ids)), col(Reminder.status) == "sending").values(next_attempt_at=until)
+        await self.db.run(lambda conn: conn.execute(statement).rowcount)
 
     async def finish(self, *, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
         """Record how each send went; one more attempt each."""
         if not outcomes:
             return
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(Reminder)
-                .where(col(Reminder.id) == bindparam("b_id"))
-                .values(
-                    status=bindparam("b_status"),
-                    error=bindparam("b_error"),
-                    next_attempt_at=bindparam("b_next"),
-                    attempts=Reminder.attempts + 1,
-                    sent_at=bindparam("b_sent"),
-                ),
-                [
-                    {
-                        "b_id": o.id,
-                        "b_status": o.status,
-                        "b_error": (o.error or "")[:300] or None,
-                        "b_next": o.next_attempt_at or now,
-                        "b_sent": now if o.status == "sent" else None,
-                    }
-                    for o in outcomes
-                ],
+        statement = (
+            update(Reminder)
+            .where(col(Reminder.id) == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                error=bindparam("b_error"),
+                next_attempt_at=bindparam("b_next"),
+                attempts=Reminder.attempts + 1,
+                sent_at=bindparam("b_sent"),
             )
+        )
+        rows = [
+            {
+                "b_id": o.id,
+                "b_status": o.status,
+                "b_error": (o.error or "")[:300] or None,
+                "b_next": o.next_attempt_at or now,
+                "b_sent": now if o.status == "sent" else None,
+            }
+            for o in outcomes
+        ]
+        await self.db.run(lambda conn: conn.execute(statement, rows).rowcount)
 
     # -- digests -----------------------------------------------------------------
 
     async def claim_sponsors(self, *, now: datetime, platforms: Sequence[str], limit: int, lease: bool = True) -> list[DueSponsor]:
         """Sponsors whose digest is due, leased to this pass (only read, without `lease`)."""
-        async with self.engine.begin() as conn:
-            due = (
-                select(col(Person.id))
-                .join(Workspace, col(Workspace.id) == Person.workspace_id)
-                .where(col(Person.next_digest_at) <= now, col(Workspace.platform).in_(platforms))
-                .order_by(col(Person.next_digest_at))
-                .limit(limit)
-            )
+        due = (
+            select(col(Person.id))
+            .join(Workspace, col(Workspace.id) == Person.workspace_id)
+            .where(col(Person.next_digest_at) <= now, col(Workspace.platform).in_(platforms))
+            .order_by(col(Person.next_digest_at))
+            .limit(limit)
+        )
+
+        def claim(conn: Connection) -> list[DueSponsor]:
             if lease:
-                ids = [row.id for row in await claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
+                ids = [row.id for row in claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
             else:
-                ids = list((await conn.execute(due)).scalars())
+                ids = list(conn.execute(due).scalars())
             if not ids:
                 return []
-            orm = AsyncSession(bind=conn)
-            rows = (
-                await orm.execute(
-                    select(Person, Workspace).join(Workspace, col(Workspace.id) == Person.workspace_id).where(col(Person.id).in_(ids))
-                )
-            ).all()
-        return [_due_sponsor(p, w) for p, w in rows]
+            rows = Session(bind=conn).execute(
+                select(Person, Workspace).join(Workspace, col(Workspace.id) == Person.workspace_id).where(col(Person.id).in_(ids))
+            )
+            return [_due_sponsor(p, w) for p, w in rows.all()]
+
+        return await self.db.run(claim)
 
     async def record_digests(
         self,
@@ -245,26 +244,28 @@ class ReminderStore:
         now: datetime,
     ) -> int:
         """Queue digests; write each sponsor's next slot and time zone, and each project's score as digested."""
-        async with self.engine.begin() as conn:
-            new = await self._enqueue(conn, planned, now=now)
+
+        def record(conn: Connection) -> int:
+            new = self._enqueue(conn, planned, now=now)
             if schedule:
-                await conn.execute(
+                conn.execute(
                     update(Person)
                     .where(col(Person.id) == bindparam("b_id"))
                     .values(next_digest_at=bindparam("b_next"), tz=bindparam("b_tz"), tz_checked_at=bindparam("b_checked")),
                     [{"b_id": pid, "b_next": nxt, "b_tz": tz, "b_checked": checked} for pid, (nxt, tz, checked) in schedule.items()],
                 )
             if digested:
-                await conn.execute(
+                conn.execute(
                     update(Assessment).where(col(Assessment.id) == bindparam("b_id")).values(digested_total=bindparam("b_total")),
                     [{"b_id": aid, "b_total": total} for aid, total in digested.items()],
                 )
-        return new
+            return new
+
+        return await self.db.run(record)
 
     async def outbox(self) -> list[Reminder]:
         """Every delivery, oldest first (for tests and inspection)."""
-        async with AsyncSession(self.engine) as orm:
-            return list((await orm.execute(select(Reminder).order_by(col(Reminder.id)))).scalars())
+        return await self.db.run(lambda conn: list(Session(bind=conn).execute(select(Reminder).order_by(col(Reminder.id))).scalars()))
 
 
 def _due_sponsor(person: Person, ws: Workspace) -> DueSponsor:
@@ -282,7 +283,7 @@ def _due_sponsor(person: Person, ws: Workspace) -> DueSponsor:
     )
 
 
-async def _touched(conn: Any, ids: Sequence[int]) -> dict[int, tuple[Touched, ...]]:
+def _touched(conn: Connection, ids: Sequence[int]) -> dict[int, tuple[Touched, ...]]:
     """The answers changed since each assessment's last reminder, oldest first (one statement)."""
     query = (
         select(
@@ -302,7 +303,7 @@ async def _touched(conn: Any, ids: Sequence[int]) -> dict[int, tuple[Touched, ..
         .order_by(col(AnswerChange.id))
     )
     out: dict[int, list[Touched]] = {}
-    for r in (await conn.execute(query)).all():
+    for r in conn.execute(query).all():
         out.setdefault(r.assessment_id, []).append(Touched(r.question, person_ref(r.external_id, r.name), r.changed_at))
     return {aid: tuple(items) for aid, items in out.items()}
 

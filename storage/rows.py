@@ -12,31 +12,32 @@ from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, null, select, union_all
+from sqlalchemy import Connection, Select, bindparam, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col
 
 from conversations.machine import Answer as AnswerState
 from conversations.machine import Pending, Stage, State
 from conversations.people import Person as PersonRef
 from conversations.ports import Loaded, Place
 from conversations.schedule import Settings
+from storage.database import Database
 from storage.tables import Answer, Assessment, Person, Workspace
 
 NAME_LENGTH = 200  # as the person.name column
 
 
 class SqlRepository:
-    """A repository on an engine: SQLite or PostgreSQL."""
+    """A repository on a database, SQLite or PostgreSQL: each method one transaction, run by `Database.run`."""
 
-    def __init__(self, *, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._insert = insert_for(engine)
+    def __init__(self, *, database: Database) -> None:
+        self.db = database
+        self._insert = insert_for(database.sync_engine)
 
-    def session(self) -> AsyncSession:
-        return AsyncSession(self.engine, expire_on_commit=False)
+
+def orm(conn: Connection) -> Session:
+    """An ORM session inside the connection's transaction (`Database.run` commits it, not the session)."""
+    return Session(bind=conn, expire_on_commit=False)
 
 
 def insert_for(bind: Any) -> Callable[..., Any]:
@@ -44,13 +45,13 @@ def insert_for(bind: Any) -> Callable[..., Any]:
     return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
 
 
-async def workspace_id(conn: AsyncConnection, *, platform: str, workspace: str, now: datetime) -> int:
+def workspace_id(conn: Connection, *, platform: str, workspace: str, now: datetime) -> int:
     """The workspace's id, inserting it the first time it is seen (one statement)."""
     insert = insert_for(conn)(Workspace).values(platform=platform, external_id=workspace, created_at=now)
     upsert = insert.on_conflict_do_update(
         index_elements=["platform", "external_id"], set_={"platform": insert.excluded.platform}
     ).returning(col(Workspace.id))
-    return (await conn.execute(upsert)).scalar_one()
+    return conn.execute(upsert).scalar_one()
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ class Known:
     name: str
 
 
-async def people_ids(
-    conn: AsyncConnection,
+def people_ids(
+    conn: Connection,
     *,
     workspace_id: int,
     people: Iterable[PersonRef | None],
@@ -79,7 +80,7 @@ async def people_ids(
         if k not in ids
     ]
     if rows:
-        ids.update((external_id, pid) for external_id, pid in (await conn.execute(_people_upsert(conn.dialect.name), rows)).all())
+        ids.update((external_id, pid) for external_id, pid in conn.execute(_people_upsert(conn.dialect.name), rows).all())
     return ids
 
 
@@ -141,15 +142,15 @@ def assessments(condition: Any = None) -> Select[Any]:
     return query if condition is None else query.where(condition)
 
 
-async def read_assessments(
-    conn: AsyncConnection, query: Select[Any], params: Mapping[str, Any] | None = None
+def read_assessments(
+    conn: Connection, query: Select[Any], params: Mapping[str, Any] | None = None
 ) -> tuple[list[Loaded], dict[str, Known]]:
     """The assessments `query` selects (see `assessments`), and everyone they name by key, in two statements."""
-    found = (await conn.execute(query, params or {})).all()
+    found = conn.execute(query, params or {}).all()
     if not found:
         return [], {}
     named = {i for row in found for i in (row.started_by_id, row.sponsor_id, row.owner_id) if i is not None}
-    details = (await conn.execute(_DETAILS, {"b_assessments": [row.id for row in found], "b_people": sorted(named)})).all()
+    details = conn.execute(_DETAILS, {"b_assessments": [row.id for row in found], "b_people": sorted(named)}).all()
     people: dict[int, PersonRef] = {}
     known: dict[str, Known] = {}
     answers: dict[int, dict[str, AnswerState]] = {row.id: {} for row in found}
@@ -162,9 +163,9 @@ async def read_assessments(
     return [_loaded(row, answers[row.id], people) for row in found], known
 
 
-async def load_assessments(conn: AsyncConnection, condition: Any = None) -> list[Loaded]:
+def load_assessments(conn: Connection, condition: Any = None) -> list[Loaded]:
     """The assessments `condition` selects (all without one), with their answers and people, in two statements."""
-    return (await read_assessments(conn, assessments(condition)))[0]
+    return read_assessments(conn, assessments(condition))[0]
 
 
 def person_ref(external_id: str, name: str) -> PersonRef:

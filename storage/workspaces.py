@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import Connection, delete, or_, update
 from sqlmodel import col, select
 
 from conversations.digest import Project
 from conversations.people import Person as PersonRef
+from conversations.ports import Loaded
 from conversations.schedule import Settings, next_digest, valid_zone
-from storage.rows import SqlRepository, load_assessments, settings_of, workspace_id
+from storage.rows import SqlRepository, load_assessments, orm, settings_of, workspace_id
 from storage.tables import Assessment, Person, Workspace
 
 
@@ -20,16 +22,17 @@ class SqlWorkspaces(SqlRepository):
 
     async def settings(self, *, platform: str, workspace: str) -> Settings:
         """A workspace's reminder and digest settings; the defaults for a workspace never seen."""
-        async with self.session() as session:
-            query = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace)
-            found = (await session.exec(query)).first()
+        query = select(Workspace).where(Workspace.platform == platform, Workspace.external_id == workspace)
+        found = await self.db.run(lambda conn: orm(conn).exec(query).first())
         return settings_of(found) if found is not None else Settings()
 
     async def save_settings(self, *, platform: str, workspace: str, settings: Settings, now: datetime) -> None:
         """Store a workspace's settings and move its schedules to match."""
-        async with self.session() as session:
-            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
-            await session.exec(
+
+        def save(conn: Connection) -> None:
+            session = orm(conn)
+            wid = workspace_id(conn, platform=platform, workspace=workspace, now=now)
+            session.exec(
                 update(Workspace)
                 .where(col(Workspace.id) == wid)
                 .values(
@@ -48,74 +51,76 @@ class SqlWorkspaces(SqlRepository):
                 )
             )
             # Reminders: the scheduler looks again at every assessment that may still be reminded.
-            await session.exec(
+            session.exec(
                 update(Assessment)
                 .where(col(Assessment.workspace_id) == wid, col(Assessment.next_reminder_at).is_not(None))
                 .values(next_reminder_at=now)
             )
-            sponsors = (await session.exec(select(Person).where(Person.workspace_id == wid, col(Person.next_digest_at).is_not(None)))).all()
+            sponsors = session.exec(select(Person).where(Person.workspace_id == wid, col(Person.next_digest_at).is_not(None))).all()
             for person in sponsors:  # one row per sponsor of this workspace, usually a handful
                 person.next_digest_at = next_digest(settings, tz=person.tz, after=now)
                 session.add(person)
-            await session.commit()
+            session.flush()
+
+        await self.db.run(save)
 
     async def adopt_zone(self, *, platform: str, workspace: str, tz: str | None, by: str | None, now: datetime) -> bool:
         """Take a zone from the platform when none was chosen (see the port); whether the workspace's zone changed."""
         if tz is not None and not valid_zone(tz):
             return False
-        async with self.session() as session:
-            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
-            # Nothing chosen yet; a zone found on the platform also replaces the "nobody's zone was known" default.
-            open_to = [col(Workspace.tz_source).is_(None)] + ([col(Workspace.tz_source) == "default"] if tz is not None else [])
-            values = {"tz": tz, "tz_source": "platform", "tz_by": (by or "")[:200] or None} if tz else {"tz_source": "default"}
-            changed = await session.exec(update(Workspace).where(col(Workspace.id) == wid, or_(*open_to)).values(**values))
+        # Nothing chosen yet; a zone found on the platform also replaces the "nobody's zone was known" default.
+        open_to = [col(Workspace.tz_source).is_(None)] + ([col(Workspace.tz_source) == "default"] if tz is not None else [])
+        values = {"tz": tz, "tz_source": "platform", "tz_by": (by or "")[:200] or None} if tz else {"tz_source": "default"}
+
+        def adopt(conn: Connection) -> bool:
+            wid = workspace_id(conn, platform=platform, workspace=workspace, now=now)
+            changed = conn.execute(update(Workspace).where(col(Workspace.id) == wid, or_(*open_to)).values(**values))
             if tz is not None and changed.rowcount:
-                await session.exec(  # reminders counted in the old zone are looked at again in the new one
+                conn.execute(  # reminders counted in the old zone are looked at again in the new one
                     update(Assessment)
                     .where(col(Assessment.workspace_id) == wid, col(Assessment.next_reminder_at).is_not(None))
                     .values(next_reminder_at=now)
                 )
-            await session.commit()
             return bool(tz is not None and changed.rowcount)
+
+        return await self.db.run(adopt)
 
     async def delete_workspace(self, *, platform: str, workspace: str) -> bool:
         """Delete a workspace with its people, assessments, answers, history, deliveries and Teams references."""
-        async with self.session() as session:
-            deleted = await session.exec(
-                delete(Workspace).where(col(Workspace.platform) == platform, col(Workspace.external_id) == workspace)
-            )
-            await session.commit()
-            return deleted.rowcount > 0
+        statement = delete(Workspace).where(col(Workspace.platform) == platform, col(Workspace.external_id) == workspace)
+        return await self.db.run(lambda conn: conn.execute(statement).rowcount > 0)
 
     async def person_id(self, *, platform: str, workspace: str, person: str) -> int | None:
         """The store's id of a person (by platform id, or "name:<name>"), if they have been seen."""
-        async with self.session() as session:
-            query = (
-                select(Person.id)
-                .join(Workspace, col(Workspace.id) == Person.workspace_id)
-                .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
-            )
-            return (await session.exec(query)).first()
+        query = (
+            select(Person.id)
+            .join(Workspace, col(Workspace.id) == Person.workspace_id)
+            .where(Workspace.platform == platform, Workspace.external_id == workspace, Person.external_id == person)
+        )
+        return await self.db.run(lambda conn: orm(conn).exec(query).first())
 
     async def set_time_zone(self, *, platform: str, workspace: str, person: PersonRef, tz: str, now: datetime) -> None:
         """Remember a person's time zone as their client reported it (Teams sends it with each message)."""
         if not valid_zone(tz):
             return
-        async with self.session() as session:
-            wid = await workspace_id(await session.connection(), platform=platform, workspace=workspace, now=now)
+
+        def remember(conn: Connection) -> None:
+            wid = workspace_id(conn, platform=platform, workspace=workspace, now=now)
             insert = self._insert(Person).values(
                 workspace_id=wid, external_id=person.key, name=person.name[:200], tz=tz, tz_checked_at=now, updated_at=now
             )
-            await session.exec(
+            conn.execute(
                 insert.on_conflict_do_update(index_elements=["workspace_id", "external_id"], set_={"tz": tz, "tz_checked_at": now})
             )
-            await session.commit()
+
+        await self.db.run(remember)
 
     async def sponsored(self, *, person_ids: list[int]) -> dict[int, list[Project]]:
         """Every assessment each of these people sponsors, for their digests (a few statements in all)."""
         if not person_ids:
             return {}
-        async with self.session() as session:
+
+        def read(conn: Connection) -> tuple[Sequence[Any], dict[int, Loaded]]:
             # Seven columns, and sqlmodel's select() is typed for at most four (fastapi/sqlmodel#271).
             columns = select(  # type: ignore[call-overload]
                 Assessment.id,
@@ -129,13 +134,11 @@ class SqlWorkspaces(SqlRepository):
             query = columns.where(col(Assessment.sponsor_id).in_(person_ids), col(Assessment.stage) != "archived").order_by(
                 col(Assessment.id)
             )
-            rows: Sequence[tuple[int, int, datetime, dict[str, str], float | None, int, datetime | None]] = (
-                await session.exec(query)
-            ).all()
-            if not rows:
-                return {}
+            rows = orm(conn).exec(query).all()
             ids = [aid for aid, *_ in rows]
-            loaded = {item.id: item for item in await load_assessments(await session.connection(), col(Assessment.id).in_(ids))}
+            return rows, {item.id: item for item in load_assessments(conn, col(Assessment.id).in_(ids))} if rows else {}
+
+        rows, loaded = await self.db.run(read)
         out: dict[int, list[Project]] = {}
         for aid, sponsor_id, updated_at, gaps_since, digested_total, reminded, last_reminded in rows:
             out.setdefault(sponsor_id, []).append(

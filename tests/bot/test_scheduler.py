@@ -354,11 +354,11 @@ async def test_a_pass_is_a_handful_of_statements_however_many_are_due(core, sche
         await finished(core, project=f"Project {i}", channel=f"C{i}")
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa_event.listen(core.engine.sync_engine, "before_cursor_execute", listener)
+    sa_event.listen(core.database.sync_engine, "before_cursor_execute", listener)
     try:
         report = await scheduler.nudge_pass(now=WED_10)
     finally:
-        sa_event.remove(core.engine.sync_engine, "before_cursor_execute", listener)
+        sa_event.remove(core.database.sync_engine, "before_cursor_execute", listener)
     assert report.sent == 40
     # Planning is a handful whatever the number due; each send is recorded as it happens (one
     # statement), so a pass that dies never sends again what it had sent; one claim per small batch.

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from conversations.ports import Place
 from conversations.scoring import score
 from conversations.service import Turns
-from storage import Repositories, connect, database_url, sql_repositories
+from storage import Database, Repositories, database_url, open_database, sql_repositories
 from storage.memory import memory_repositories
 from storage.memory.tables import Tables
 from storage.tables import Answer, AnswerChange, Assessment, Person
@@ -49,13 +49,18 @@ class Traffic:
 class Backend:
     name: str
     repos: Repositories
-    engine: AsyncEngine | None = None
+    database: Database | None = None
     url: str | None = None
-    others: list[AsyncEngine] = field(default_factory=list)
+    others: list[Database] = field(default_factory=list)
 
     @property
     def sql(self) -> bool:
-        return self.engine is not None
+        return self.database is not None
+
+    @property
+    def engine(self) -> AsyncEngine | None:
+        """The async engine beside the repositories' (to look beneath them)."""
+        return self.database.engine if self.database is not None else None
 
     @property
     def tables(self) -> Tables:
@@ -65,21 +70,21 @@ class Backend:
     def statements(self) -> Iterator[list[str]]:
         """The SQL statements run inside the block (none on the fake)."""
         found: list[str] = []
-        if self.engine is None:
+        if self.database is None:
             yield found
             return
         listener = lambda *args: found.append(args[2])  # noqa: E731
-        event.listen(self.engine.sync_engine, "before_cursor_execute", listener)
+        event.listen(self.database.sync_engine, "before_cursor_execute", listener)
         try:
             yield found
         finally:
-            event.remove(self.engine.sync_engine, "before_cursor_execute", listener)
+            event.remove(self.database.sync_engine, "before_cursor_execute", listener)
 
     @contextmanager
     def traffic(self) -> Iterator[Traffic]:
         """Statements and transactions inside the block (none on the fake)."""
         found = Traffic()
-        if self.engine is None:
+        if self.database is None:
             yield found
             return
 
@@ -91,35 +96,35 @@ class Backend:
         def began(conn: Any) -> None:
             found.transactions += 1
 
-        event.listen(self.engine.sync_engine, "before_cursor_execute", executed)
-        event.listen(self.engine.sync_engine, "begin", began)
+        event.listen(self.database.sync_engine, "before_cursor_execute", executed)
+        event.listen(self.database.sync_engine, "begin", began)
         try:
             yield found
         finally:
-            event.remove(self.engine.sync_engine, "before_cursor_execute", executed)
-            event.remove(self.engine.sync_engine, "begin", began)
+            event.remove(self.database.sync_engine, "before_cursor_execute", executed)
+            event.remove(self.database.sync_engine, "begin", began)
 
     async def replica(self) -> Repositories:
         """Another process on the same data, running beside this one: its own engine on SQL; the same tables on the fake."""
-        if self.engine is None:
+        if self.database is None:
             return memory_repositories(tables=self.tables)
         assert self.url is not None
-        engine = await connect(self.url, migrate=False)
-        self.others.append(engine)
-        return sql_repositories(engine=engine)
+        database = await open_database(self.url, migrate=False)
+        self.others.append(database)
+        return sql_repositories(database=database)
 
     async def restart(self) -> Repositories:
         """A new process on the same data: a new engine on SQL; the fake's tables outlive nothing, so it keeps them."""
-        if self.engine is not None:
+        if self.database is not None:
             assert self.url is not None
-            await self.engine.dispose()
-            self.engine = await connect(self.url)
-            self.repos = sql_repositories(engine=self.engine)
+            await self.database.dispose()
+            self.database = await open_database(self.url)
+            self.repos = sql_repositories(database=self.database)
         return self.repos
 
     async def close(self) -> None:
-        for engine in [*self.others, *([self.engine] if self.engine is not None else [])]:
-            await engine.dispose()
+        for database in [*self.others, *([self.database] if self.database is not None else [])]:
+            await database.dispose()
 
     # -- beneath the ports -------------------------------------------------------
 
@@ -176,8 +181,8 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
     else:
         url = database_url({"DATABASE_URL": os.environ["TEST_DATABASE_URL"]})
         await reset_postgres(url)
-    engine = await connect(url)
-    found = Backend(name=request.param, repos=sql_repositories(engine=engine), engine=engine, url=url)
+    database = await open_database(url)
+    found = Backend(name=request.param, repos=sql_repositories(database=database), database=database, url=url)
     yield found
     await found.close()
 

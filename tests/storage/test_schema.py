@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from conversations import ports
-from storage import memory, sql_repositories
+from storage import Database, memory, sql_repositories
 from storage.assessments import SqlAssessments
 from storage.engine import MIGRATIONS, upgrade
 from storage.inbox import SqlInbox
@@ -73,7 +73,8 @@ def test_every_backend_has_each_method_of_its_port_with_the_same_parameters(port
 
 
 async def test_the_sql_repositories_are_one_per_port(engine):
-    repos = sql_repositories(engine=engine)
+    database = Database(engine)
+    repos = sql_repositories(database=database)
     assert [type(r) for r in (repos.assessments, repos.workspaces, repos.inbox, repos.deliveries, repos.teams)] == [
         SqlAssessments,
         SqlWorkspaces,
@@ -81,3 +82,4 @@ async def test_the_sql_repositories_are_one_per_port(engine):
         ReminderStore,
         SqlTeamsReferences,
     ]
+    await database.dispose()
