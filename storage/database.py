@@ -38,6 +38,7 @@ class Database:
         self.engine = engine
         self._local: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._conn: Connection | None = None
         if engine.dialect.name == "sqlite":
             url = engine.url.set(drivername="sqlite")
             # One connection, used only from the one thread (so the driver's same-thread check can go).
@@ -68,13 +69,22 @@ class Database:
             return await conn.run_sync(work, *args)
 
     def _in_thread(self, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-        assert self._local is not None
-        with self._local.begin() as conn:
-            return work(conn, *args)
+        if self._conn is None or self._conn.invalidated:  # the thread's one connection, kept (no pool round trip per call)
+            assert self._local is not None
+            self._conn = self._local.connect()
+        with self._conn.begin():
+            return work(self._conn, *args)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._local is not None:
+            self._local.dispose()
 
     async def dispose(self) -> None:
-        if self._local is not None and self._thread is not None:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._local.dispose)
+        if self._thread is not None:
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
             self._thread.shutdown(wait=True)
         await self.engine.dispose()
 

@@ -107,6 +107,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _check_sqlite_path(url)
         # SQLite lets one writer in at a time, and writers that collide on several connections back off
         # in sleeps of up to 100 ms. One connection makes them queue in order instead, with no sleeps.
+        # (The repositories' transactions go through storage.database's own connection; this engine
+        # serves migrations, the Slack SDK's stores and the health check.)
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs
         )

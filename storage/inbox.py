@@ -64,30 +64,18 @@ class SqlInbox(SqlRepository):
 
     async def extend(self, *, id: int, owner: str, until: datetime) -> bool:
         """Keep a lease while the work goes on; False when another worker has taken the row (or it is done)."""
-        statement = (
-            update(Inbox)
-            .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
-            .values(lease_until=until)
-        )
-        return await self.db.run(lambda conn: conn.execute(statement).rowcount == 1)
+        held = {"b_id": id, "b_owner": owner, "lease_until": until}
+        return await self.db.run(lambda conn: conn.execute(_ONE, held).rowcount == 1)
 
     async def done_all(self, *, ids: Sequence[int], owner: str, now: datetime) -> None:
         """Several requests done, in one statement (those another worker holds are left alone)."""
-        statement = (
-            update(Inbox)
-            .where(col(Inbox.id).in_(list(ids)), col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
-            .values(done_at=now, error=None)
-        )
-        await self.db.run(lambda conn: conn.execute(statement))
+        done = {"b_ids": list(ids), "b_owner": owner, "done_at": now, "error": None}
+        await self.db.run(lambda conn: conn.execute(_SOME, done).rowcount)
 
     async def done(self, *, id: int, owner: str, now: datetime, error: str | None = None) -> None:
         """Mark a request done (with the error that ended it, if any); nothing when another worker holds it."""
-        statement = (
-            update(Inbox)
-            .where(col(Inbox.id) == id, col(Inbox.lease_owner) == owner, col(Inbox.done_at).is_(None))
-            .values(done_at=now, error=error[:ERROR_LENGTH] if error else None)
-        )
-        await self.db.run(lambda conn: conn.execute(statement))
+        done = {"b_id": id, "b_owner": owner, "done_at": now, "error": error[:ERROR_LENGTH] if error else None}
+        await self.db.run(lambda conn: conn.execute(_ONE, done).rowcount)
 
     async def pending(self) -> int:
         """How many requests are not done yet."""
@@ -104,6 +92,10 @@ class SqlInbox(SqlRepository):
         return await self.db.run(lambda conn: orm(conn).get(Inbox, id))
 
 
+# Requests still held by a worker, one or several: updates built once (the values set are the parameters' names).
+_HELD = (col(Inbox.lease_owner) == bindparam("b_owner"), col(Inbox.done_at).is_(None))
+_ONE = update(Inbox).where(col(Inbox.id) == bindparam("b_id"), *_HELD)
+_SOME = update(Inbox).where(col(Inbox.id).in_(bindparam("b_ids", expanding=True)), *_HELD)
 _MARK_APPLIED = (
     update(Inbox).where(col(Inbox.id) == bindparam("b_id"), col(Inbox.applied_at).is_(None)).values(applied_at=bindparam("b_now"))
 )
