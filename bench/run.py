@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import math
@@ -138,6 +139,14 @@ class Slack:
                         waiting.remove(entry)
                         if not future.done():
                             future.set_result(seen)
+
+    def forget(self) -> None:
+        """Drop the calls seen so far, and keep this process's garbage collector from walking what is left
+        over and over: its pauses would count in the times measured here."""
+        self.calls.clear()
+        self._waiting.clear()
+        gc.collect()
+        gc.freeze()
 
     def seen(self, channel: str) -> list[dict[str, Any]]:
         return self.calls.setdefault(channel, [])
@@ -827,6 +836,7 @@ async def run_backend(api: Slack, db: str, fresh: Callable[[str], Any], sizes: S
         run["seconds"][part] = round(time.perf_counter() - clock, 1)
         clock = time.perf_counter()
 
+    api.forget()  # what the last backend's run left in this process is not carried (nor collected) during this one's
     if only & {"click", "ack", "busy"}:
         async with bare(api) as base, preflight(api, await fresh("latency")) as pf:
             bench = Bench(api, pf, base)
