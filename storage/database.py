@@ -12,6 +12,9 @@ raises.
 - On PostgreSQL it runs through `AsyncConnection.run_sync`: the same function, its statements
   awaited on asyncpg.
 
+So the work, and whatever it calls inside the transaction (a turn's step of the state machine,
+say), must be plain synchronous code that does not touch the event loop.
+
 The async engine stays beside it for what needs one: migrations, the Slack SDK's OAuth state store,
 the health check and tests.
 """
