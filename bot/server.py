@@ -113,8 +113,7 @@ def routes(core: App, *, workers: bool = True) -> web.Application:
 
     async def healthz(request: web.Request) -> web.Response:
         try:
-            async with core.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+            await core.database.run(lambda conn: conn.execute(text("SELECT 1")).scalar())  # where the work's statements go
         except Exception as e:  # the database is down: say so, do not crash
             return web.json_response({"status": "unhealthy", "database": str(e)[:200]}, status=503)
         if not workers:
