@@ -9,9 +9,8 @@ here once. All text is plain: the adapters escape every string once on the way o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from conversations.machine import Stage, State
 from conversations.messages import Action, Reply, Tone, Verb
@@ -116,9 +115,7 @@ def _commands(reply: Reply) -> tuple[Action, ...]:
     return tuple(a for a in reply.actions if a.verb is not Verb.EDIT)
 
 
-def of_reply(
-    reply: Reply, *, assessment_id: int | None, by: Person | None, inline_forms: bool, current: Mapping[str, Any] | None = None
-) -> Message:
+def of_reply(reply: Reply, *, assessment_id: int | None, by: Person | None, inline_forms: bool) -> Message:
     """Any reply as a message. `inline_forms`: the platform's messages hold inputs (Teams); else
     an answer is given with buttons and a form opened from one (Slack)."""
     q = BY_KEY.get(reply.question or "")
@@ -127,7 +124,7 @@ def of_reply(
         targeted = assessment_id is not None or all(a.target for a in _commands(reply))
         parts = (paragraph(reply), Buttons(_commands(reply))) if _commands(reply) and targeted else (paragraph(reply),)
     elif reply.tone is Tone.QUESTION and q is not None and inline_forms:
-        form = Form(FormKind.ANSWER, answer_form(q, current=current), assessment_id=assessment_id, question=q.key)
+        form = Form(FormKind.ANSWER, answer_form(q, current=reply.current), assessment_id=assessment_id, question=q.key)
         parts = (Text(lead=reply.title), Inputs(form), Buttons(reply.actions))
     elif reply.tone is Tone.QUESTION and q is not None:
         first, _, rest = reply.body.partition("\n")

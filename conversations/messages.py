@@ -5,6 +5,7 @@ Replies hold plain text only: no platform markup, so an adapter can escape all o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -132,6 +133,7 @@ class Reply:
     scorecard: Scorecard | None = None
     errors: dict[str, str] = field(default_factory=dict)  # per answer field, for forms
     hint: str = ""  # how to answer in a text interface
+    current: Mapping[str, Any] | None = None  # a question's answer as it stands: its inline form starts from it
 
     def choice_actions(self) -> tuple[Action, ...]:
         """The answer options as buttons."""

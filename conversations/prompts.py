@@ -94,6 +94,7 @@ def question_prompt(q: Question, *, answers: Mapping[str, Any], current: Mapping
         actions=tuple(actions),
         progress=progress(position=q.number, answers=answers),
         hint=_typing_hint(q, current),
+        current=current,
     )
 
 

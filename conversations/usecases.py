@@ -293,6 +293,8 @@ class Preflight:
     async def submit_answer(
         self, actor: Actor, *, assessment_id: int, question: str, values: Mapping[str, Any], from_message: bool = True
     ) -> Shown:
+        if question not in BY_KEY:
+            return self.unreadable()
         event = events.Submit(question=question, values=values, by=actor.person)
         return await self.turn(actor, assessment_id=assessment_id, event=event, from_message=from_message)
 

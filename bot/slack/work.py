@@ -99,8 +99,6 @@ class SlackWork:
         if route == "view_answer":
             assessment_id, question, values = payloads.answer_of(view)
             values = await self.with_names(client, actor.workspace, values)
-            if not question:
-                return Shown()
             show_in = payloads.metadata_of(view).get("m")
             return await self.preflight.submit_answer(
                 actor, assessment_id=assessment_id, question=question, values=values, from_message=bool(show_in)

@@ -101,13 +101,10 @@ class Teams:
     workers: Workers
     app_id: str
     anonymous: bool
-    configured: bool
     checker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="teams-auth"))
 
     async def handle(self, request: web.Request) -> web.Response:
         """Authenticate, store, acknowledge."""
-        if not self.configured:
-            return _refused(401, "Teams is not configured on this server")
         header = request.headers.get("Authorization")
         if not self.anonymous:
             problem = bearer_problem(header, app_id=self.app_id)
@@ -213,5 +210,4 @@ def build(config: Config, *, preflight: Preflight, references: TeamsReferences, 
         workers=workers,
         app_id=app_id,
         anonymous=anonymous,
-        configured=bool(config.microsoft_app_id) or anonymous,
     )

@@ -13,7 +13,6 @@ from botbuilder.schema import Activity
 
 from bot.teams import cards
 from conversations import layout
-from conversations.machine import State
 from conversations.messages import Reply, read_action
 from conversations.people import Person
 from conversations.ports import Place, TeamsReferences
@@ -124,7 +123,7 @@ class TeamsBot(ActivityHandler):
         raw_id = value.get("a")
         assessment_id = raw_id if isinstance(raw_id, int) and 0 < raw_id < 2**31 else 0
         if found is not None:
-            return await self.preflight.act(actor, assessment_id=found[0], action=found[1], from_message=kind in ("act", "pick"))
+            return await self.preflight.act(actor, assessment_id=found[0], action=found[1])
         if kind == "answer" and str(value.get("q")) in BY_KEY:
             q = BY_KEY[str(value["q"])]
             return await self.preflight.submit_answer(
@@ -137,24 +136,20 @@ class TeamsBot(ActivityHandler):
         return self.preflight.unreadable()
 
     async def show(self, turn_context: TurnContext, shown: Shown, *, source: str | None = None) -> None:
-        state = shown.card.state if shown.card else None
-        await self.preflight.present(shown, TeamsScreen(turn_context, source=source, state=state, elsewhere=self.elsewhere))
+        await self.preflight.present(shown, TeamsScreen(turn_context, source=source, elsewhere=self.elsewhere))
 
 
 class TeamsScreen:
     """Teams as a `Screen`: messages and cards in the conversation the person acted in."""
 
-    def __init__(self, turn_context: TurnContext, *, source: str | None, state: State | None, elsewhere: Elsewhere) -> None:
+    def __init__(self, turn_context: TurnContext, *, source: str | None, elsewhere: Elsewhere) -> None:
         self.turn_context = turn_context
         self.elsewhere = elsewhere
         self.source = source  # the card acted on
-        self.state = state  # the check as this turn left it: a question card starts from its current answer
         self.by = person_of(turn_context.activity)
 
     def _message(self, reply: Reply, assessment_id: int | None) -> layout.Message:
-        answer = self.state.answers.get(reply.question or "") if self.state is not None else None
-        current = answer.values if answer is not None else None
-        return layout.of_reply(reply, assessment_id=assessment_id, by=self.by, inline_forms=True, current=current)
+        return layout.of_reply(reply, assessment_id=assessment_id, by=self.by, inline_forms=True)
 
     @staticmethod
     def _activity(message: layout.Message) -> Activity:

@@ -15,7 +15,6 @@ from conversations.shown import Form, FormKind
 from conversations.text import chunks, clip
 from conversations.views import FormField, Input
 
-CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MAX_BLOCK = 2000
 _MARKDOWN = re.compile(r"([\\*_\[\]`#~|])")
 _LIST = re.compile(r"^(\s*)(\d+)\.(\s)|^(\s*)([-+])(\s)", re.MULTILINE)  # a line Teams would draw as a list item
