@@ -4,35 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING
 
-from conversations.machine import Stage, State
+from conversations.machine import Stage
 from conversations.people import Person
+from conversations.ports import DueSponsor, Project
 from conversations.questions import TOTAL
 from conversations.reminders import CONTINUE, NEXT_STEP, Notice, Planned, Target
 from conversations.schedule import STOP_AFTER, Due, Kind, digest_period, next_digest
-from conversations.scoring import GAP_LABELS, Scorecard, score
-
-if TYPE_CHECKING:
-    from conversations.ports import DueSponsor
-
-
-@dataclass(frozen=True)
-class Project:
-    """One assessment as the digest sees it."""
-
-    id: int
-    state: State
-    last_activity: datetime
-    gaps_since: dict[str, str]
-    previous_total: float | None  # the score in the last digest, if there was one
-    unanswered: int = 0  # channel reminders since the last change (the channel hears no more at the workspace's cap)
-
-    @cached_property
-    def card(self) -> Scorecard:
-        """The project's score, computed once for everything the digest says about it."""
-        return score(self.state.values)
+from conversations.scoring import GAP_LABELS
 
 
 def next_action(project: Project) -> str:

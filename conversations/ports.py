@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from conversations.questions import TOTAL
+from conversations.scoring import Scorecard, score
 
 if TYPE_CHECKING:
-    from conversations.digest import Project
     from conversations.machine import Stage, State
     from conversations.people import Person
     from conversations.reminders import Candidate, Notice, Planned, Rescheduled, Target
@@ -160,6 +161,23 @@ class Assessments(Protocol):
     async def history(self, *, assessment_id: int) -> list[Change]:
         """Every change to the assessment's answers, oldest first."""
         ...
+
+
+@dataclass(frozen=True)
+class Project:
+    """One assessment as the digest sees it."""
+
+    id: int
+    state: State
+    last_activity: datetime
+    gaps_since: dict[str, str]
+    previous_total: float | None  # the score in the last digest, if there was one
+    unanswered: int = 0  # channel reminders since the last change (the channel hears no more at the workspace's cap)
+
+    @cached_property
+    def card(self) -> Scorecard:
+        """The project's score, computed once for everything the digest says about it."""
+        return score(self.state.values)
 
 
 class Workspaces(Protocol):

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, or_, update
 from sqlmodel import col, select
 
-from conversations.digest import Project
 from conversations.people import Person as PersonRef
-from conversations.ports import Loaded
+from conversations.ports import Loaded, Project
 from conversations.schedule import Settings, next_digest, valid_zone
 from storage.rows import SqlRepository, load_assessments, orm, settings_of, workspace_id
 from storage.tables import Assessment, Person, Workspace

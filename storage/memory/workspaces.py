@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from conversations.digest import Project
 from conversations.people import Person
+from conversations.ports import Project
 from conversations.schedule import Settings, next_digest, valid_zone
 from storage.memory.tables import Tables
 

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.digest import Project, plan_digest
+from conversations.digest import plan_digest
 from conversations.machine import State
 from conversations.people import Person
-from conversations.ports import DueSponsor
+from conversations.ports import DueSponsor, Project
 from conversations.schedule import (
     Due,
     Facts,
