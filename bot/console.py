@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TextIO
 
-from conversations.machine import Stage, validate_project
+from conversations.commands import StartCheck, name_given
+from conversations.machine import Stage
 from conversations.messages import Action, Reply, Tone, Verb
 from conversations.people import Person
 from conversations.questions import TOTAL
@@ -188,11 +189,11 @@ class Console:
                     chosen = known[int(text) - 1].id
                     self.show(await self.preflight.act(self.actor, assessment_id=chosen, action=Action("", Verb.RESUME)))
                     return chosen
-                problem = validate_project(text)
-                if problem is None:
-                    project = text
+                given = name_given(text)
+                if isinstance(given, StartCheck):
+                    project = given.project
                     break
-                self.say(f"! {problem}")
+                self.say(f"! {given.problem}")
         shown = await self.preflight.start(self.actor, project=project, sponsor=sponsor_person)
         self.show(shown)
         if shown.assessment_id is not None and not shown.new:  # that name was taken here: open the check it names

@@ -148,6 +148,17 @@ def parse(text: str, *, mentions: Sequence[Person] = (), prefix: str = "") -> Co
     return Unknown(word=word[:40], text=text.strip())
 
 
+def name_given(text: str) -> StartCheck | Invalid:
+    """A project's name typed where one is asked for: 'start Churn model' names Churn model, as the command does."""
+    text = strip_controls(text, multiline=False).strip()
+    if text and text.split(maxsplit=1)[0].lower() == "start":
+        started = parse(text)
+        assert isinstance(started, (StartCheck, Invalid))  # what parse makes of "start …"
+        return started
+    problem = validate_project(text)
+    return Invalid(problem) if problem else StartCheck(project=text)
+
+
 def _after_mention(rest: str, person: Person) -> str:
     """What follows the person named first: the project, where the command names one."""
     written = "@" + person.name

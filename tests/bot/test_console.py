@@ -81,6 +81,13 @@ def test_bad_project_names_are_refused_and_the_console_asks_again(preflight):
     assert "Readiness check for Churn model" in run.out
 
 
+def test_typing_the_start_command_where_a_name_is_asked_names_the_project(preflight, tmp_path):
+    run = preflight("console", stdin=lines("start", "Start Churn model", "quit"))
+    assert "! Name the project, e.g. start Churn model." in run.out
+    assert "Readiness check for Churn model" in run.out
+    assert rows(tmp_path, "SELECT project FROM assessment") == [("Churn model",)]
+
+
 def test_a_bad_project_name_on_the_command_line_exits_non_zero(preflight):
     run = preflight("console", "--project", "   ")
     assert run.code == 2 and "A project needs a name" in run.out and "Traceback" not in run.err

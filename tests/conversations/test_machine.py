@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from conversations import commands as cmd
 from conversations import events
 from conversations.commands import read
 from conversations.machine import Answer, Pending, Stage, step
@@ -478,3 +479,21 @@ def test_the_gaps_form_keeps_one_answer_waiting_and_saves_the_rest(now, ana):
     assert one.state.pending is not None and one.state.pending.question == "ownership"
     chosen = step(one.state, events.Submit(question="ownership", values={"choice": "reading-1"}, by=ana, partial=True), now)
     assert chosen.state.answers["ownership"].values["budget"]["amount"] == 120000
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("Churn model", "Churn model"),
+        ("start Churn model", "Churn model"),
+        ("START  Churn model ", "Churn model"),
+        ("Startup radar", "Startup radar"),
+    ],
+)
+def test_a_name_typed_where_one_is_asked_may_be_the_start_command(typed, named):
+    assert cmd.name_given(typed) == cmd.StartCheck(project=named)
+
+
+@pytest.mark.parametrize("typed", ["", "start", "   ", "x" * 500])
+def test_a_name_that_cannot_be_used_says_why(typed):
+    assert isinstance(cmd.name_given(typed), cmd.Invalid)
