@@ -26,14 +26,13 @@ from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentit
 
 from bot.config import Config
 from bot.server import read_json, refused
-from bot.teams.bot import REQUEST, TeamsBot, tenant_of
+from bot.teams.bot import PLATFORM, REQUEST, TeamsBot, tenant_of
 from bot.teams.sender import TeamsSender
 from bot.workers import Workers
 from conversations.ports import Claimed, Incoming, TeamsReferences
 from conversations.usecases import Preflight
 
 log = logging.getLogger(__name__)
-PLATFORM = "teams"
 AUTH_TIMEOUT = 5.0  # seconds to check a token, fetching the signing keys included
 NOT_CONFIGURED = (
     "Teams: MICROSOFT_APP_ID is not set, so POST /api/messages refuses every request "

@@ -54,8 +54,9 @@ def mentions(activity: Activity) -> list[Person]:
     return found
 
 
-def attachment(card: dict[str, Any]) -> Any:
-    return CardFactory.adaptive_card(card)
+def card_activity(card: dict[str, Any]) -> Activity:
+    """A message holding one Adaptive Card."""
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
 class TeamsBot(ActivityHandler):
@@ -153,12 +154,10 @@ class TeamsScreen:
 
     @staticmethod
     def _activity(message: layout.Message) -> Activity:
-        return (
-            MessageFactory.text(cards.markdown(message)) if message.plain else MessageFactory.attachment(attachment(cards.card_of(message)))
-        )
+        return MessageFactory.text(cards.markdown(message)) if message.plain else card_activity(cards.card_of(message))
 
     async def open_form(self, form: Form) -> None:
-        await self.turn_context.send_activity(MessageFactory.attachment(attachment(cards.form_card(form))))
+        await self.turn_context.send_activity(card_activity(cards.form_card(form)))
 
     async def post_card(self, card: Card, *, place: Place) -> str | None:
         posted = await self.turn_context.send_activity(self._activity(layout.of_card(card.state, assessment_id=card.assessment_id)))
@@ -188,7 +187,7 @@ class TeamsScreen:
             await self._update(place.thread, layout.of_card(card.state, assessment_id=card.assessment_id), conversation=place.channel)
 
     async def _update(self, activity_id: str, message: layout.Message, *, conversation: str | None = None) -> None:
-        updated = MessageFactory.attachment(attachment(cards.card_of(message)))
+        updated = card_activity(cards.card_of(message))
         updated.id = activity_id
         try:
             if conversation is None or conversation == self.turn_context.activity.conversation.id:

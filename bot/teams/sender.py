@@ -7,12 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
 
 from bot.teams import cards
-from bot.teams.bot import attachment
+from bot.teams.bot import card_activity
 from conversations import layout
 from conversations.ports import TeamsReferences
 from conversations.reminders import Notice, Sent, Target
@@ -33,7 +33,7 @@ class TeamsSender:
         self.references = references
 
     async def send(self, *, notice: Notice, target: Target) -> Sent:
-        message = MessageFactory.attachment(attachment(cards.card_of(layout.of_notice(notice))))
+        message = card_activity(cards.card_of(layout.of_notice(notice)))
         if target.person:
             found = await self.references.find(tenant=target.workspace, user_id=target.person)
             if found is None:
