@@ -5,6 +5,7 @@ Replies hold plain text only: no platform markup, so an adapter can escape all o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -84,12 +85,25 @@ class Action:
         return found
 
 
+def assessment_id_of(raw: Any) -> int:
+    """The assessment id a payload carried, or 0 for anything that cannot be one."""
+    return raw if isinstance(raw, int) and 0 < raw < 2**31 else 0
+
+
+def parse_json(raw: Any) -> Any:
+    """JSON a button value or a form's metadata carried; None for anything else, nesting past the recursion limit included."""
+    try:
+        return json.loads(raw) if isinstance(raw, str) else None
+    except (ValueError, RecursionError):
+        return None
+
+
 def read_action(data: Any) -> tuple[int, Action] | None:
     """The assessment id and action a button carried; None for anything forged or malformed."""
     if not isinstance(data, dict):
         return None
-    assessment_id, verb = data.get("a"), data.get("v")
-    if not isinstance(assessment_id, int) or not 0 < assessment_id < 2**31 or verb not in Verb._value2member_map_:
+    assessment_id, verb = assessment_id_of(data.get("a")), data.get("v")
+    if not assessment_id or verb not in Verb._value2member_map_:
         return None
     number, question, value = data.get("n"), data.get("q"), data.get("c")
     if number is not None and (not isinstance(number, int) or not -(2**31) < number < 2**31):

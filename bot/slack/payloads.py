@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.slack import forms
-from conversations.messages import Action, read_action
+from conversations.messages import Action, assessment_id_of, parse_json, read_action
 from conversations.people import Person
 from conversations.shown import Actor
 
@@ -105,14 +105,6 @@ def mentions(text: str) -> tuple[str, list[Person]]:
     return typed.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"), found
 
 
-def parse_json(raw: Any) -> Any:
-    """JSON a button value or a form's metadata carried; None for anything else, nesting past the recursion limit included."""
-    try:
-        return json.loads(raw) if isinstance(raw, str) else None
-    except (ValueError, RecursionError):
-        return None
-
-
 def action_of(body: Mapping[str, Any]) -> tuple[int, Action] | None:
     """The typed action a button or menu carried; None for anything forged or malformed."""
     actions = body.get("actions")
@@ -141,8 +133,7 @@ def metadata_of(view: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def assessment_of(metadata: Mapping[str, Any]) -> int:
-    raw = metadata.get("a")
-    return raw if isinstance(raw, int) and 0 < raw < 2**31 else 0
+    return assessment_id_of(metadata.get("a"))
 
 
 def answer_of(view: Mapping[str, Any]) -> tuple[int, str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from botbuilder.schema import Activity
 
 from bot.teams import cards
 from conversations import layout
-from conversations.messages import Reply, read_action
+from conversations.messages import Reply, assessment_id_of, read_action
 from conversations.people import Person
 from conversations.ports import Place, TeamsReferences
 from conversations.questions import BY_KEY
@@ -121,8 +121,7 @@ class TeamsBot(ActivityHandler):
         found = (
             read_action({k: v for k, v in value.items() if k != "pf"}) if kind == "act" else cards.picked(value) if kind == "pick" else None
         )
-        raw_id = value.get("a")
-        assessment_id = raw_id if isinstance(raw_id, int) and 0 < raw_id < 2**31 else 0
+        assessment_id = assessment_id_of(value.get("a"))
         if found is not None:
             return await self.preflight.act(actor, assessment_id=found[0], action=found[1])
         if kind == "answer" and str(value.get("q")) in BY_KEY:

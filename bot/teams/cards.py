@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conversations import layout, views
-from conversations.messages import Action, read_action
+from conversations.messages import Action, parse_json, read_action
 from conversations.people import Person
 from conversations.questions import MAX_TEXT, Kind, Question
 from conversations.shown import Form, FormKind
@@ -139,11 +139,7 @@ def form_card(form: Form) -> dict[str, Any]:
 
 def picked(value: Mapping[str, Any]) -> tuple[int, Action] | None:
     """The action chosen from a menu: its option carries the typed action."""
-    raw = value.get("pick")
-    try:
-        return read_action(json.loads(raw)) if isinstance(raw, str) else None
-    except (ValueError, RecursionError):
-        return None
+    return read_action(parse_json(value.get("pick")))
 
 
 def fields_from(q: Question, value: Mapping[str, Any]) -> dict[str, Any]:
