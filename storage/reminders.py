@@ -42,10 +42,7 @@ class ReminderStore(SqlRepository):
         )
 
         def claim(conn: Connection) -> list[Candidate]:
-            if lease:
-                ids = [row.id for row in claim_rows(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE})]
-            else:
-                ids = list(conn.execute(due).scalars())
+            ids = _due_ids(conn, table=Assessment, due=due, lease={"next_reminder_at": now + LEASE} if lease else None)
             if not ids:
                 return []
             orm = Session(bind=conn)
@@ -222,10 +219,7 @@ class ReminderStore(SqlRepository):
         )
 
         def claim(conn: Connection) -> list[DueSponsor]:
-            if lease:
-                ids = [row.id for row in claim_rows(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE})]
-            else:
-                ids = list(conn.execute(due).scalars())
+            ids = _due_ids(conn, table=Person, due=due, lease={"next_digest_at": now + LEASE} if lease else None)
             if not ids:
                 return []
             rows = Session(bind=conn).execute(
@@ -266,6 +260,13 @@ class ReminderStore(SqlRepository):
     async def outbox(self) -> list[Reminder]:
         """Every delivery, oldest first (for tests and inspection)."""
         return await self.db.run(lambda conn: list(Session(bind=conn).execute(select(Reminder).order_by(col(Reminder.id))).scalars()))
+
+
+def _due_ids(conn: Connection, *, table: Any, due: Any, lease: Mapping[str, Any] | None) -> list[int]:
+    """The ids `due` selects: leased (the one claim statement) with a `lease`, only read without one."""
+    if lease is None:
+        return list(conn.execute(due).scalars())
+    return [row.id for row in claim_rows(conn, table=table, due=due, lease=lease)]
 
 
 def _due_sponsor(person: Person, ws: Workspace) -> DueSponsor:
