@@ -97,3 +97,8 @@ def blocks_of(message: layout.Message) -> list[dict[str, Any]]:
 def summary(message: layout.Message) -> str:
     """The fallback text of a message (notifications, screen readers)."""
     return clip(escape(message.summary), MAX_TEXT)
+
+
+def drawn(message: layout.Message) -> dict[str, Any]:
+    """A message as the Web API's chat methods take it: its fallback text and its blocks."""
+    return {"text": summary(message), "blocks": blocks_of(message)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -22,10 +22,6 @@ PERMANENT = frozenset(
 )
 
 
-def notice_blocks(notice: Notice) -> list[dict[str, Any]]:
-    return blocks.blocks_of(layout.of_notice(notice))
-
-
 class SlackSender:
     def __init__(self, *, clients: Clients) -> None:
         self.clients = clients
@@ -37,14 +33,12 @@ class SlackSender:
         client = await self._client(target.workspace)
         if client is None:
             return Sent(ok=False, permanent="the app is not installed in this workspace any more")
-        text = blocks.clip(blocks.escape(notice.title), blocks.MAX_TEXT)
+        message = blocks.drawn(layout.of_notice(notice))
         try:
             if target.person:
-                await client.chat_postMessage(channel=target.person, text=text, blocks=notice_blocks(notice))
+                await client.chat_postMessage(channel=target.person, **message)
             else:
-                await client.chat_postMessage(
-                    channel=target.channel or "", thread_ts=target.thread, text=text, blocks=notice_blocks(notice)
-                )
+                await client.chat_postMessage(channel=target.channel or "", thread_ts=target.thread, **message)
         except SlackApiError as e:
             code = str(e.response.get("error") or "")
             status = e.response.status_code

@@ -84,9 +84,7 @@ class Show:
     async def post_card(self, card: Card, *, place: Place) -> str | None:
         message = card_message(card)
         try:
-            posted = await self.client.chat_postMessage(
-                channel=place.channel, text=blocks.summary(message), blocks=blocks.blocks_of(message)
-            )
+            posted = await self.client.chat_postMessage(channel=place.channel, **blocks.drawn(message))
         except SlackApiError as e:
             if e.response is not None and e.response.status_code == 429:  # not a refusal: posted when Slack allows
                 raise
@@ -103,22 +101,16 @@ class Show:
         if not self.source_ts or place is None:
             return False
         message = self._message(reply, assessment_id)
-        await self.client.chat_update(
-            channel=place.channel, ts=self.source_ts, text=blocks.summary(message), blocks=blocks.blocks_of(message)
-        )
+        await self.client.chat_update(channel=place.channel, ts=self.source_ts, **blocks.drawn(message))
         return True
 
     async def post(self, reply: Reply, *, assessment_id: int | None, place: Place) -> None:
         message = self._message(reply, assessment_id)
-        await self.client.chat_postMessage(
-            channel=place.channel, thread_ts=place.thread, text=blocks.summary(message), blocks=blocks.blocks_of(message)
-        )
+        await self.client.chat_postMessage(channel=place.channel, thread_ts=place.thread, **blocks.drawn(message))
 
     async def redraw(self, card: Card, *, place: Place) -> None:
         message = card_message(card)
-        await self.client.chat_update(
-            channel=place.channel, ts=place.thread or "", text=blocks.summary(message), blocks=blocks.blocks_of(message)
-        )
+        await self.client.chat_update(channel=place.channel, ts=place.thread or "", **blocks.drawn(message))
 
     async def notify(self, text: str, *, escaped: bool = False, blocks_: list[dict[str, Any]] | None = None) -> None:
         """An ephemeral message to the person (with buttons, when it offers some): through the response URL, in the
