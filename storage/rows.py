@@ -42,7 +42,11 @@ def orm(conn: Connection) -> Session:
 
 def insert_for(bind: Any) -> Callable[..., Any]:
     """The dialect's INSERT, which has ON CONFLICT on both databases."""
-    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    return _insert_of(bind.dialect.name)
+
+
+def _insert_of(dialect: str) -> Callable[..., Any]:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def workspace_id(conn: Connection, *, platform: str, workspace: str, now: datetime) -> int:
@@ -87,7 +91,7 @@ def people_ids(
 @cache
 def _people_upsert(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO UPDATE … RETURNING with its rows as parameters (not in the statement): compiled once."""
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Person)
+    insert = _insert_of(dialect)(Person)
     return insert.on_conflict_do_update(
         index_elements=["workspace_id", "external_id"],
         set_={"name": insert.excluded.name, "updated_at": insert.excluded.updated_at},
